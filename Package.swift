@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "kpi-ingest",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kpi-ingest", targets: ["kpi-ingest"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "KPICore", targets: ["KPICore"]),
+        .library(name: "EventGenerator", targets: ["EventGenerator"]),
+        .library(name: "KPIService", targets: ["KPIService"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The C binding: Debian's librdkafka 2.0.2 (client + mock cluster) via pkg-config.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The Kafka client layer: consumer, producer, admin, embedded broker.
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The pure KPI core: events, decoding, windows, metrics. No I/O.
+        .target(name: "KPICore"),
+        // Synthetic, deterministic shop activity (events.md) for demos, tests and load.
+        .target(name: "EventGenerator", dependencies: ["KPICore"]),
+        // The service: consumer loop, backfill, sinks.
+        .target(
+            name: "KPIService",
+            dependencies: [
+                "KafkaClient", "KPICore", "EventGenerator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kpi-ingest",
+            dependencies: [
+                "KPIService", "KafkaClient", "KPICore", "EventGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"]),
+        .testTarget(name: "KPICoreTests", dependencies: ["KPICore"]),
+        .testTarget(name: "EventGeneratorTests", dependencies: ["EventGenerator", "KPICore"]),
+        .testTarget(name: "KPIServiceTests", dependencies: ["KPIService", "KafkaClient", "KPICore", "EventGenerator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
