@@ -1,0 +1,2 @@
+import KPIService
+print("kpi-ingest: not yet")
