@@ -1,0 +1,100 @@
+import CRdKafka
+
+/// Owns one librdkafka client handle (`rd_kafka_t`) and the requests that
+/// producers and consumers share: metadata, watermarks, offsets for times.
+///
+/// librdkafka handles are thread-safe, so this type is `Sendable`; the
+/// consumer adds its own one-thread rule on top (see `KafkaConsumer`).
+final class NativeClient: @unchecked Sendable {
+    let handle: OpaquePointer
+    let bootstrapServers: String
+
+    /// Creates the handle from a native configuration it takes ownership of.
+    init(kind: rd_kafka_type_t, nativeConfiguration conf: OpaquePointer, bootstrapServers: String) throws(KafkaError) {
+        var errbuf = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(kind, conf, &errbuf, errbuf.count) else {
+            rd_kafka_conf_destroy(conf)
+            let reason = errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw KafkaError(.clientCreation, "Could not create the Kafka client: \(reason)")
+        }
+        self.handle = rk
+        self.bootstrapServers = bootstrapServers
+    }
+
+    deinit { rd_kafka_destroy(handle) }
+
+    static func milliseconds(_ d: Duration) -> Int32 {
+        let (s, atto) = d.components
+        return Int32(clamping: s * 1000 + atto / 1_000_000_000_000_000)
+    }
+
+    /// Fails with a message naming the bootstrap servers when no broker
+    /// answers a metadata request within `timeout`.
+    func waitUntilReachable(timeout: Duration) throws(KafkaError) {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, nil, &metadata, Self.milliseconds(timeout))
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(
+                .brokerUnreachable,
+                "Could not reach Kafka at \(bootstrapServers) within \(timeout): \(String(cString: rd_kafka_err2str(err))). Check that the broker runs and that --brokers or kafka.brokers in the config names it",
+                rdkafkaName: String(cString: rd_kafka_err2name(err)))
+        }
+    }
+
+    /// The partition count of each topic; fails naming the topics the cluster does not have.
+    func partitionCounts(topics: [String], timeout: Duration) throws(KafkaError) -> [String: Int32] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, Self.milliseconds(timeout))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata else {
+            throw KafkaError(
+                .brokerUnreachable,
+                "Could not read topic metadata from Kafka at \(bootstrapServers) within \(timeout): \(String(cString: rd_kafka_err2str(err)))",
+                rdkafkaName: String(cString: rd_kafka_err2name(err)))
+        }
+        defer { rd_kafka_metadata_destroy(md) }
+        var counts: [String: Int32] = [:]
+        for i in 0..<Int(md.pointee.topic_cnt) {
+            let t = md.pointee.topics[i]
+            if t.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                counts[String(cString: t.topic)] = t.partition_cnt
+            }
+        }
+        let missing = topics.filter { counts[$0] == nil }
+        if !missing.isEmpty {
+            throw KafkaError(.unknownTopic, "Topic(s) \(missing.joined(separator: ", ")) do not exist on Kafka at \(bootstrapServers). Create them, or fix the topic names in the config")
+        }
+        return counts.filter { topics.contains($0.key) }
+    }
+
+    /// Low (first retained) and high (next to be written) offsets of a partition, asked of the broker.
+    func watermarkOffsets(_ tp: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Self.milliseconds(timeout))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.offsets, "Could not read the offsets of \(tp)", rdkafkaError: err)
+        }
+        return (low, high)
+    }
+
+    /// The broker's answer to ListOffsets by timestamp: for each partition the
+    /// earliest offset whose record timestamp is at or after the time, or -1
+    /// when the broker knows none (or, like the 2.0.2 mock cluster, does not
+    /// implement the lookup).
+    func offsetsForTimes(_ times: [TopicPartition: Int64], timeout: Duration) throws(KafkaError) -> [TopicPartition: Int64] {
+        let list = NativePartitionList(times.map { ($0.key, $0.value) })
+        let err = rd_kafka_offsets_for_times(handle, list.pointer, Self.milliseconds(timeout))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.offsets, "Offsets for times failed", rdkafkaError: err)
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for (tp, offset, perr) in list.entries {
+            guard perr == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(.offsets, "Offsets for times failed for \(tp)", rdkafkaError: perr)
+            }
+            result[tp] = offset
+        }
+        return result
+    }
+}
