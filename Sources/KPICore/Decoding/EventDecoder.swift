@@ -206,60 +206,80 @@ struct FieldReader {
         guard let time = try timestamp(f.time, .time) ?? recordTimestamp else {
             throw EventRejection(reason: .missingField(.time), detail: "no \"ts\" and the record has no timestamp")
         }
-        var e = ShopEvent(type: type, eventID: eventID, time: time, shopID: shopID)
-
+        // Fields are checked in events.md order into constants, then one
+        // initializer call builds the event: mutating a `var` event field by
+        // field made the optimizer copy the whole (~250-byte) struct.
         switch type {
         case .orderCreated, .orderPaid:
-            e.orderID = try required(f.orderID, .orderID, type)
-            e.buyerID = try required(f.buyerID, .buyerID, type)
-            e.amount = try amount(f.amount, .amount, requiredBy: type)
-            e.agentID = try optional(f.agentID, .agentID)
-            e.channel = try optional(f.channel, .channel)
-            e.campaignID = try optional(f.campaignID, .campaignID)
+            let orderID = try required(f.orderID, .orderID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let amount = try amount(f.amount, .amount, requiredBy: type)
+            let agentID = try optional(f.agentID, .agentID)
+            let channel = try optional(f.channel, .channel)
+            let campaignID = try optional(f.campaignID, .campaignID)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID,
+                amount: amount, agentID: agentID, channel: channel, campaignID: campaignID)
         case .orderCancelled:
-            e.orderID = try required(f.orderID, .orderID, type)
-            e.buyerID = try required(f.buyerID, .buyerID, type)
+            let orderID = try required(f.orderID, .orderID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            return ShopEvent(type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID)
         case .orderRefunded:
-            e.orderID = try required(f.orderID, .orderID, type)
-            e.buyerID = try required(f.buyerID, .buyerID, type)
-            e.amount = try amount(f.amount, .amount, requiredBy: type)
+            let orderID = try required(f.orderID, .orderID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let amount = try amount(f.amount, .amount, requiredBy: type)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID, amount: amount)
         case .orderShipped:
-            e.orderID = try required(f.orderID, .orderID, type)
-            e.promisedShipBy = try timestamp(f.promisedShipBy, .promisedShipBy)
+            let orderID = try required(f.orderID, .orderID, type)
+            let promisedShipBy = try timestamp(f.promisedShipBy, .promisedShipBy)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, promisedShipBy: promisedShipBy)
         case .chatMessage:
-            e.sessionID = try required(f.sessionID, .sessionID, type)
-            e.buyerID = try required(f.buyerID, .buyerID, type)
-            e.agentID = try required(f.agentID, .agentID, type)
-            e.from = try sender(f.from)
-            e.isAutoReply = try flag(f.auto, .auto)
+            let sessionID = try required(f.sessionID, .sessionID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let agentID = try required(f.agentID, .agentID, type)
+            let from = try sender(f.from)
+            let isAutoReply = try flag(f.auto, .auto)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, buyerID: buyerID, agentID: agentID,
+                sessionID: sessionID, from: from, isAutoReply: isAutoReply)
         case .chatRating:
-            e.sessionID = try required(f.sessionID, .sessionID, type)
-            e.buyerID = try required(f.buyerID, .buyerID, type)
-            e.agentID = try required(f.agentID, .agentID, type)
-            e.score = try score(f.score)
+            let sessionID = try required(f.sessionID, .sessionID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let agentID = try required(f.agentID, .agentID, type)
+            let score = try score(f.score)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, buyerID: buyerID, agentID: agentID,
+                sessionID: sessionID, score: score)
         case .pageView:
-            e.visitorID = try required(f.visitorID, .visitorID, type)
-            e.sessionID = try required(f.sessionID, .sessionID, type)
-            e.page = try optional(f.page, .page)
-            e.channel = try optional(f.channel, .channel)
-            e.campaignID = try optional(f.campaignID, .campaignID)
-            e.isLanding = try flag(f.landing, .landing)
-            e.dwellMillis = try dwell(f.dwellMillis)
-        case .adImpression:
-            e.campaignID = try required(f.campaignID, .campaignID, type)
-            e.channel = try required(f.channel, .channel, type)
-            e.cost = try amount(f.cost, .cost, requiredBy: nil)
-        case .adClick:
-            e.campaignID = try required(f.campaignID, .campaignID, type)
-            e.channel = try required(f.channel, .channel, type)
-            e.visitorID = try optional(f.visitorID, .visitorID)
-            e.cost = try amount(f.cost, .cost, requiredBy: nil)
+            let visitorID = try required(f.visitorID, .visitorID, type)
+            let sessionID = try required(f.sessionID, .sessionID, type)
+            let page = try optional(f.page, .page)
+            let channel = try optional(f.channel, .channel)
+            let campaignID = try optional(f.campaignID, .campaignID)
+            let isLanding = try flag(f.landing, .landing)
+            let dwellMillis = try dwell(f.dwellMillis)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, channel: channel, campaignID: campaignID,
+                sessionID: sessionID, visitorID: visitorID, page: page, isLanding: isLanding, dwellMillis: dwellMillis)
+        case .adImpression, .adClick:
+            let campaignID = try required(f.campaignID, .campaignID, type)
+            let channel = try required(f.channel, .channel, type)
+            // visitor_id is only defined on clicks; on an impression it is an unknown field.
+            let visitorID = type == .adClick ? try optional(f.visitorID, .visitorID) : nil
+            let cost = try amount(f.cost, .cost, requiredBy: nil)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, channel: channel, campaignID: campaignID,
+                visitorID: visitorID, cost: cost)
         case .adSpend:
-            e.campaignID = try required(f.campaignID, .campaignID, type)
-            e.channel = try required(f.channel, .channel, type)
-            e.amount = try amount(f.amount, .amount, requiredBy: type)
+            let campaignID = try required(f.campaignID, .campaignID, type)
+            let channel = try required(f.channel, .channel, type)
+            let amount = try amount(f.amount, .amount, requiredBy: type)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, amount: amount, channel: channel,
+                campaignID: campaignID)
         }
-        return e
     }
 
     // MARK: Fields by kind
@@ -295,7 +315,7 @@ struct FieldReader {
         guard v.kind != .absent else { throw missing(.type, "every event") }
         guard v.isString else { throw wrongType(.type, v, expected: "a string") }
         guard let type = withText(v, Self.eventType) else {
-            throw EventRejection(reason: .unknownType, detail: "unknown type \"\(string(v))\"")
+            throw EventRejection(reason: .unknownType, detail: "unknown type \(text(v))")
         }
         guard type.topic == topic else {
             throw EventRejection(reason: .unknownType, detail: "type \"\(type.name)\" does not belong on the \(topic) topic")

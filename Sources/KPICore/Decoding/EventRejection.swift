@@ -82,9 +82,12 @@ public enum RejectReason: Hashable, Sendable {
 /// human-readable detail naming the field or byte offset, for the dead-letter
 /// record and logs.
 public struct EventRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The stable, counted reason.
     public var reason: RejectReason
+    /// What exactly was wrong, naming the field or byte offset (for people, may change).
     public var detail: String
 
+    /// A rejection for `reason`, explained by `detail`.
     public init(reason: RejectReason, detail: String) {
         self.reason = reason
         self.detail = detail
