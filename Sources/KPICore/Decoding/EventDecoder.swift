@@ -13,6 +13,11 @@
 ///   whatever their value (an `amount` on a `chat_message` is not checked).
 /// - Nesting deeper than 64 levels is `malformed_json`.
 /// - `event_id` / `shop_id` lengths count Unicode scalars.
+/// - Amounts, as numbers or strings, follow JSON's number grammar without an
+///   exponent (no `+`, spaces or leading zeros). At 2 digits `1.500` is
+///   `bad_amount`: the contract caps the digits written, trailing zeros too.
+/// - `ts` / `promised_ship_by` that are a bool, object or array are
+///   `wrong_type`; a string or number that does not parse is `bad_timestamp`.
 /// - When several things are wrong, the first is reported, checked in this
 ///   order: JSON syntax, `event_id`, `type`, `shop_id`, `ts`, then the type's
 ///   fields in events.md order.
