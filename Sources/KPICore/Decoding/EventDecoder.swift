@@ -1,0 +1,489 @@
+/// Decodes one Kafka record value (a JSON object, events.md) straight into a
+/// `ShopEvent`, or says exactly why the record is rejected.
+///
+/// A single pass over the bytes, no Foundation: the hot path of ingestion runs
+/// at millions of records per second per core. Every record is validated as
+/// JSON in full, including fields it ignores, so a record is either an event or
+/// a rejection with a stable reason code, never a guess.
+///
+/// Contract details decided here (events.md leaves them open):
+/// - Duplicate keys: the last one wins, like most JSON parsers.
+/// - `null` for an optional field means absent; for a required one, missing.
+/// - Fields the event's `type` does not carry are ignored like unknown fields,
+///   whatever their value (an `amount` on a `chat_message` is not checked).
+/// - Nesting deeper than 64 levels is `malformed_json`.
+/// - `event_id` / `shop_id` lengths count Unicode scalars.
+/// - Amounts, as numbers or strings, follow JSON's number grammar without an
+///   exponent (no `+`, spaces or leading zeros). At 2 digits `1.500` is
+///   `bad_amount`: the contract caps the digits written, trailing zeros too.
+/// - `ts` / `promised_ship_by` that are a bool, object or array are
+///   `wrong_type`; a string or number that does not parse is `bad_timestamp`.
+/// - When several things are wrong, the first is reported, checked in this
+///   order: JSON syntax, `event_id`, `type`, `shop_id`, `ts`, then the type's
+///   fields in events.md order.
+public struct EventDecoder: Sendable {
+    /// The most fraction digits an amount may have; also the scale of `Money`
+    /// minor units (2: "129.5" is 12950).
+    public let fractionDigits: Int
+
+    /// A decoder for amounts with at most `fractionDigits` (0...18) fraction digits.
+    public init(fractionDigits: Int = 2) {
+        precondition((0...18).contains(fractionDigits), "fractionDigits must be 0...18 to fit Int64 minor units")
+        self.fractionDigits = fractionDigits
+    }
+
+    /// Decodes one Kafka record value from `topic`. `recordTimestamp` is the
+    /// record's timestamp, used when the event has no `ts`; nil when the record
+    /// had none, and then a missing `ts` is `missing_field:ts`.
+    public func decode(_ bytes: UnsafeRawBufferPointer, topic: InputTopic, recordTimestamp: EventTime?) -> Result<ShopEvent, EventRejection> {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            return .failure(EventRejection(reason: .malformedJSON, detail: "empty payload"))
+        }
+        // Kafka payloads are plain bytes; reading them as UInt8 is always valid.
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        do {
+            return .success(try decodeEvent(p, count: bytes.count, topic: topic, recordTimestamp: recordTimestamp))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Decodes one Kafka record value held in an array (see the buffer overload).
+    public func decode(_ bytes: [UInt8], topic: InputTopic, recordTimestamp: EventTime?) -> Result<ShopEvent, EventRejection> {
+        bytes.withUnsafeBytes { decode($0, topic: topic, recordTimestamp: recordTimestamp) }
+    }
+
+    // MARK: The pass over the object
+
+    private func decodeEvent(
+        _ p: UnsafePointer<UInt8>, count: Int, topic: InputTopic, recordTimestamp: EventTime?
+    ) throws(EventRejection) -> ShopEvent {
+        var cursor = JSONCursor(bytes: p, count: count)
+        cursor.skipWhitespace()
+        guard let first = cursor.peek() else { throw EventRejection(reason: .malformedJSON, detail: "empty payload") }
+        guard first == UInt8(ascii: "{") else { throw try rejectNonObject(&cursor) }
+
+        var fields = RawFields()
+        cursor.pos += 1
+        cursor.skipWhitespace()
+        if cursor.peek() == UInt8(ascii: "}") {
+            cursor.pos += 1
+        } else {
+            while true {
+                cursor.skipWhitespace()
+                guard cursor.peek() == UInt8(ascii: "\"") else { throw cursor.unexpected(expected: "a key") }
+                let key = try cursor.scanString()
+                try cursor.expect(UInt8(ascii: ":"), "':'")
+                let value = try cursor.scanValue(depth: 1)
+                if key.escaped {
+                    fields.store(value, escapedKey: p + key.start, count: key.end - key.start)
+                } else {
+                    fields.store(value, key: p + key.start, count: key.end - key.start)
+                }
+                cursor.skipWhitespace()
+                guard let b = cursor.peek() else { throw cursor.unexpected(expected: "',' or '}'") }
+                if b == UInt8(ascii: ",") { cursor.pos += 1; continue }
+                if b == UInt8(ascii: "}") { cursor.pos += 1; break }
+                throw cursor.unexpected(expected: "',' or '}'")
+            }
+        }
+        cursor.skipWhitespace()
+        guard cursor.pos == count else { throw cursor.unexpected(expected: "end of input") }
+
+        return try FieldReader(bytes: p, fractionDigits: fractionDigits)
+            .event(from: fields, topic: topic, recordTimestamp: recordTimestamp)
+    }
+
+    /// The rejection for a payload that does not start with `{`: malformed
+    /// unless it is one complete JSON value other than `null`.
+    @inline(never)
+    private func rejectNonObject(_ cursor: inout JSONCursor) throws(EventRejection) -> EventRejection {
+        let value = try cursor.scanValue(depth: 0)
+        cursor.skipWhitespace()
+        guard cursor.pos == cursor.end else { throw cursor.unexpected(expected: "end of input") }
+        if value.kind == .absent { return EventRejection(reason: .malformedJSON, detail: "null payload") }
+        return EventRejection(reason: .notAnObject, detail: "payload is \(value.kind.jsonName), expected an object")
+    }
+}
+
+/// The span of every field the decoder knows, filled while scanning the
+/// object; unknown keys are dropped. A later duplicate key overwrites.
+struct RawFields {
+    var eventID = RawValue.absent
+    var type = RawValue.absent
+    var time = RawValue.absent
+    var shopID = RawValue.absent
+    var orderID = RawValue.absent
+    var buyerID = RawValue.absent
+    var amount = RawValue.absent
+    var agentID = RawValue.absent
+    var channel = RawValue.absent
+    var campaignID = RawValue.absent
+    var promisedShipBy = RawValue.absent
+    var sessionID = RawValue.absent
+    var from = RawValue.absent
+    var auto = RawValue.absent
+    var score = RawValue.absent
+    var visitorID = RawValue.absent
+    var page = RawValue.absent
+    var landing = RawValue.absent
+    var dwellMillis = RawValue.absent
+    var cost = RawValue.absent
+
+    /// Stores `value` under the key spelled by the `count` bytes at `k`, by
+    /// comparing bytes (length first, then the first byte): no `String` is
+    /// built for keys.
+    @inline(__always)
+    mutating func store(_ value: RawValue, key k: UnsafePointer<UInt8>, count n: Int) {
+        @inline(__always) func matches(_ word: StaticString) -> Bool { JSONCursor.equal(k, n, word) }
+        switch n {
+        case 2:
+            if matches("ts") { time = value }
+        case 4:
+            switch k[0] {
+            case UInt8(ascii: "t"): if matches("type") { type = value }
+            case UInt8(ascii: "f"): if matches("from") { from = value }
+            case UInt8(ascii: "a"): if matches("auto") { auto = value }
+            case UInt8(ascii: "p"): if matches("page") { page = value }
+            case UInt8(ascii: "c"): if matches("cost") { cost = value }
+            default: break
+            }
+        case 5:
+            if matches("score") { score = value }
+        case 6:
+            if matches("amount") { amount = value }
+        case 7:
+            switch k[0] {
+            case UInt8(ascii: "s"): if matches("shop_id") { shopID = value }
+            case UInt8(ascii: "c"): if matches("channel") { channel = value }
+            case UInt8(ascii: "l"): if matches("landing") { landing = value }
+            default: break
+            }
+        case 8:
+            switch k[0] {
+            case UInt8(ascii: "e"): if matches("event_id") { eventID = value }
+            case UInt8(ascii: "o"): if matches("order_id") { orderID = value }
+            case UInt8(ascii: "b"): if matches("buyer_id") { buyerID = value }
+            case UInt8(ascii: "a"): if matches("agent_id") { agentID = value }
+            case UInt8(ascii: "d"): if matches("dwell_ms") { dwellMillis = value }
+            default: break
+            }
+        case 10:
+            switch k[0] {
+            case UInt8(ascii: "s"): if matches("session_id") { sessionID = value }
+            case UInt8(ascii: "v"): if matches("visitor_id") { visitorID = value }
+            default: break
+            }
+        case 11:
+            if matches("campaign_id") { campaignID = value }
+        case 16:
+            if matches("promised_ship_by") { promisedShipBy = value }
+        default:
+            break
+        }
+    }
+
+    /// `store` for a key written with escapes (`"event\u005fid"`): JSON says it
+    /// is the same key, so it is unescaped first. Rare, so off the fast path.
+    @inline(never)
+    mutating func store(_ value: RawValue, escapedKey k: UnsafePointer<UInt8>, count n: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { buffer in
+            let length = ValueParsing.unescape(k, count: n, into: buffer)
+            if let base = buffer.baseAddress { store(value, key: UnsafePointer(base), count: length) }
+        }
+    }
+}
+
+/// Turns the recorded spans of one record into typed event fields, enforcing
+/// the per-type contract of events.md.
+struct FieldReader {
+    let bytes: UnsafePointer<UInt8>
+    let fractionDigits: Int
+
+    /// Upper bounds of events.md, in Unicode scalars.
+    static let maxEventIDLength = 128
+    static let maxShopIDLength = 64
+
+    func event(from f: RawFields, topic: InputTopic, recordTimestamp: EventTime?) throws(EventRejection) -> ShopEvent {
+        let eventID = try boundedString(f.eventID, .eventID, maxLength: Self.maxEventIDLength)
+        let type = try eventType(f.type, topic: topic)
+        let shopID = try boundedString(f.shopID, .shopID, maxLength: Self.maxShopIDLength)
+        guard let time = try timestamp(f.time, .time) ?? recordTimestamp else {
+            throw EventRejection(reason: .missingField(.time), detail: "no \"ts\" and the record has no timestamp")
+        }
+        // Fields are checked in events.md order into constants, then one
+        // initializer call builds the event: mutating a `var` event field by
+        // field made the optimizer copy the whole (~250-byte) struct.
+        switch type {
+        case .orderCreated, .orderPaid:
+            let orderID = try required(f.orderID, .orderID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let amount = try amount(f.amount, .amount, requiredBy: type)
+            let agentID = try optional(f.agentID, .agentID)
+            let channel = try optional(f.channel, .channel)
+            let campaignID = try optional(f.campaignID, .campaignID)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID,
+                amount: amount, agentID: agentID, channel: channel, campaignID: campaignID)
+        case .orderCancelled:
+            let orderID = try required(f.orderID, .orderID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            return ShopEvent(type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID)
+        case .orderRefunded:
+            let orderID = try required(f.orderID, .orderID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let amount = try amount(f.amount, .amount, requiredBy: type)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID, amount: amount)
+        case .orderShipped:
+            let orderID = try required(f.orderID, .orderID, type)
+            let promisedShipBy = try timestamp(f.promisedShipBy, .promisedShipBy)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, promisedShipBy: promisedShipBy)
+        case .chatMessage:
+            let sessionID = try required(f.sessionID, .sessionID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let agentID = try required(f.agentID, .agentID, type)
+            let from = try sender(f.from)
+            let isAutoReply = try flag(f.auto, .auto)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, buyerID: buyerID, agentID: agentID,
+                sessionID: sessionID, from: from, isAutoReply: isAutoReply)
+        case .chatRating:
+            let sessionID = try required(f.sessionID, .sessionID, type)
+            let buyerID = try required(f.buyerID, .buyerID, type)
+            let agentID = try required(f.agentID, .agentID, type)
+            let score = try score(f.score)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, buyerID: buyerID, agentID: agentID,
+                sessionID: sessionID, score: score)
+        case .pageView:
+            let visitorID = try required(f.visitorID, .visitorID, type)
+            let sessionID = try required(f.sessionID, .sessionID, type)
+            let page = try optional(f.page, .page)
+            let channel = try optional(f.channel, .channel)
+            let campaignID = try optional(f.campaignID, .campaignID)
+            let isLanding = try flag(f.landing, .landing)
+            let dwellMillis = try dwell(f.dwellMillis)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, channel: channel, campaignID: campaignID,
+                sessionID: sessionID, visitorID: visitorID, page: page, isLanding: isLanding, dwellMillis: dwellMillis)
+        case .adImpression, .adClick:
+            let campaignID = try required(f.campaignID, .campaignID, type)
+            let channel = try required(f.channel, .channel, type)
+            // visitor_id is only defined on clicks; on an impression it is an unknown field.
+            let visitorID = type == .adClick ? try optional(f.visitorID, .visitorID) : nil
+            let cost = try amount(f.cost, .cost, requiredBy: nil)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, channel: channel, campaignID: campaignID,
+                visitorID: visitorID, cost: cost)
+        case .adSpend:
+            let campaignID = try required(f.campaignID, .campaignID, type)
+            let channel = try required(f.channel, .channel, type)
+            let amount = try amount(f.amount, .amount, requiredBy: type)
+            return ShopEvent(
+                type: type, eventID: eventID, time: time, shopID: shopID, amount: amount, channel: channel,
+                campaignID: campaignID)
+        }
+    }
+
+    // MARK: Fields by kind
+
+    private func required(_ v: RawValue, _ field: EventField, _ type: EventType) throws(EventRejection) -> String {
+        guard v.kind != .absent else { throw missing(field, type.name) }
+        guard v.isString else { throw wrongType(field, v, expected: "a string") }
+        return string(v)
+    }
+
+    private func optional(_ v: RawValue, _ field: EventField) throws(EventRejection) -> String? {
+        if v.kind == .absent { return nil }
+        guard v.isString else { throw wrongType(field, v, expected: "a string") }
+        return string(v)
+    }
+
+    /// `event_id` / `shop_id`: required on every event, 1...maxLength scalars.
+    private func boundedString(_ v: RawValue, _ field: EventField, maxLength: Int) throws(EventRejection) -> String {
+        guard v.kind != .absent else { throw missing(field, "every event") }
+        guard v.isString else { throw wrongType(field, v, expected: "a string") }
+        let s = string(v)
+        // The raw span has at least one byte per scalar, so only a long span
+        // needs counting; an escaped span is never empty.
+        if v.count == 0 || (v.count > maxLength && s.unicodeScalars.count > maxLength) {
+            throw EventRejection(
+                reason: .invalidValue(field),
+                detail: "\"\(field.rawValue)\" must be 1...\(maxLength) characters, got \(s.unicodeScalars.count)")
+        }
+        return s
+    }
+
+    private func eventType(_ v: RawValue, topic: InputTopic) throws(EventRejection) -> EventType {
+        guard v.kind != .absent else { throw missing(.type, "every event") }
+        guard v.isString else { throw wrongType(.type, v, expected: "a string") }
+        guard let type = withText(v, Self.eventType) else {
+            throw EventRejection(reason: .unknownType, detail: "unknown type \(text(v))")
+        }
+        guard type.topic == topic else {
+            throw EventRejection(reason: .unknownType, detail: "type \"\(type.name)\" does not belong on the \(topic) topic")
+        }
+        return type
+    }
+
+    /// The event type spelled by `n` bytes at `p`, matched on bytes.
+    private static func eventType(_ p: UnsafePointer<UInt8>, _ n: Int) -> EventType? {
+        @inline(__always) func matches(_ word: StaticString) -> Bool { JSONCursor.equal(p, n, word) }
+        switch n {
+        case 8: return matches("ad_click") ? .adClick : matches("ad_spend") ? .adSpend : nil
+        case 9: return matches("page_view") ? .pageView : nil
+        case 10: return matches("order_paid") ? .orderPaid : nil
+        case 11: return matches("chat_rating") ? .chatRating : nil
+        case 12: return matches("chat_message") ? .chatMessage : nil
+        case 13:
+            return matches("order_created") ? .orderCreated
+                : matches("order_shipped") ? .orderShipped
+                : matches("ad_impression") ? .adImpression : nil
+        case 14: return matches("order_refunded") ? .orderRefunded : nil
+        case 15: return matches("order_cancelled") ? .orderCancelled : nil
+        default: return nil
+        }
+    }
+
+    /// `amount` / `cost`: a JSON number or decimal string, exact in minor units.
+    /// `requiredBy` is the type that requires it, nil when optional.
+    private func amount(_ v: RawValue, _ field: EventField, requiredBy type: EventType?) throws(EventRejection) -> Money? {
+        switch v.kind {
+        case .absent:
+            if let type { throw missing(field, type.name) }
+            return nil
+        case .number, .string, .escapedString:
+            break
+        default:
+            throw wrongType(field, v, expected: "a number or a decimal string")
+        }
+        let digits = fractionDigits
+        let parsed = withText(v) { p, n in ValueParsing.amount(p, count: n, fractionDigits: digits) }
+        switch parsed {
+        case .minorUnits(let units):
+            return Money(minorUnits: units)
+        case .negative:
+            throw EventRejection(reason: .negativeAmount, detail: "\"\(field.rawValue)\" is negative: \(text(v))")
+        case .notDecimal:
+            throw badAmount(field, v, "is not a plain decimal (no exponent, sign or spaces)")
+        case .tooManyFractionDigits:
+            throw badAmount(field, v, "has more than \(fractionDigits) fraction digits")
+        case .outOfRange:
+            throw badAmount(field, v, "is too large")
+        }
+    }
+
+    /// `ts` / `promised_ship_by`: an RFC 3339 string or integer epoch milliseconds; nil when absent.
+    private func timestamp(_ v: RawValue, _ field: EventField) throws(EventRejection) -> EventTime? {
+        switch v.kind {
+        case .absent:
+            return nil
+        case .string, .escapedString:
+            if let t = withText(v, ValueParsing.rfc3339) { return t }
+        case .number:
+            if case .value(let ms) = ValueParsing.integer(bytes + v.start, count: v.count) { return EventTime(millis: ms) }
+        default:
+            throw wrongType(field, v, expected: "an RFC 3339 string or integer epoch milliseconds")
+        }
+        throw EventRejection(
+            reason: .badTimestamp,
+            detail: "\"\(field.rawValue)\" is not an RFC 3339 time with offset or integer epoch milliseconds: \(text(v))")
+    }
+
+    private func sender(_ v: RawValue) throws(EventRejection) -> ChatSender {
+        guard v.kind != .absent else { throw missing(.from, EventType.chatMessage.name) }
+        guard v.isString else { throw wrongType(.from, v, expected: "a string") }
+        let sender: ChatSender? = withText(v) { p, n in
+            JSONCursor.equal(p, n, "buyer") ? .buyer : JSONCursor.equal(p, n, "agent") ? .agent : nil
+        }
+        guard let sender else {
+            throw EventRejection(reason: .invalidValue(.from), detail: "\"from\" must be \"buyer\" or \"agent\", got \(text(v))")
+        }
+        return sender
+    }
+
+    /// An optional bool (`auto`, `landing`), false when absent.
+    private func flag(_ v: RawValue, _ field: EventField) throws(EventRejection) -> Bool {
+        switch v.kind {
+        case .absent, .false: return false
+        case .true: return true
+        default: throw wrongType(field, v, expected: "a bool")
+        }
+    }
+
+    private func score(_ v: RawValue) throws(EventRejection) -> Int {
+        guard v.kind != .absent else { throw missing(.score, EventType.chatRating.name) }
+        guard v.kind == .number else { throw wrongType(.score, v, expected: "an integer") }
+        switch ValueParsing.integer(bytes + v.start, count: v.count) {
+        case .value(let s) where (1...5).contains(s):
+            return Int(s)
+        case .notInteger:
+            throw wrongType(.score, v, expected: "an integer")
+        case .value, .outOfRange:
+            throw EventRejection(reason: .invalidValue(.score), detail: "\"score\" must be 1...5, got \(text(v))")
+        }
+    }
+
+    private func dwell(_ v: RawValue) throws(EventRejection) -> Int64? {
+        if v.kind == .absent { return nil }
+        guard v.kind == .number else { throw wrongType(.dwellMillis, v, expected: "an integer") }
+        switch ValueParsing.integer(bytes + v.start, count: v.count) {
+        case .value(let ms) where ms >= 0:
+            return ms
+        case .notInteger:
+            throw wrongType(.dwellMillis, v, expected: "an integer")
+        case .value, .outOfRange:
+            throw EventRejection(reason: .invalidValue(.dwellMillis), detail: "\"dwell_ms\" must be an integer >= 0, got \(text(v))")
+        }
+    }
+
+    // MARK: Text
+
+    /// The string value of a string span: the bytes verbatim on the fast path
+    /// (a Swift small string, no allocation, up to 15 bytes), unescaped otherwise.
+    @inline(__always)
+    private func string(_ v: RawValue) -> String {
+        if v.kind == .string {
+            return String(decoding: UnsafeBufferPointer(start: bytes + v.start, count: v.count), as: UTF8.self)
+        }
+        return String(unsafeUninitializedCapacity: v.count) { buffer in
+            ValueParsing.unescape(bytes + v.start, count: v.count, into: buffer)
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes a string or number span stands for.
+    @inline(__always)
+    private func withText<R>(_ v: RawValue, _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
+        if v.kind != .escapedString { return body(bytes + v.start, v.count) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: v.count) { buffer in
+            let n = ValueParsing.unescape(bytes + v.start, count: v.count, into: buffer)
+            return body(UnsafePointer(buffer.baseAddress!), n)
+        }
+    }
+
+    /// A value as it appeared (strings quoted, cut at 64 bytes), for details.
+    private func text(_ v: RawValue) -> String {
+        let raw = String(decoding: UnsafeBufferPointer(start: bytes + v.start, count: min(v.count, 64)), as: UTF8.self)
+        let shown = v.count > 64 ? raw + "..." : raw
+        return v.isString ? "\"" + shown + "\"" : shown
+    }
+
+    // MARK: Rejections (out of line: only built on the error path)
+
+    @inline(never)
+    private func missing(_ field: EventField, _ requiredBy: String) -> EventRejection {
+        EventRejection(reason: .missingField(field), detail: "\"\(field.rawValue)\" is required by \(requiredBy)")
+    }
+
+    @inline(never)
+    private func wrongType(_ field: EventField, _ v: RawValue, expected: String) -> EventRejection {
+        EventRejection(reason: .wrongType(field), detail: "\"\(field.rawValue)\" is \(v.kind.jsonName), expected \(expected)")
+    }
+
+    @inline(never)
+    private func badAmount(_ field: EventField, _ v: RawValue, _ problem: String) -> EventRejection {
+        EventRejection(reason: .badAmount(field), detail: "\"\(field.rawValue)\" \(text(v)) \(problem)")
+    }
+}
