@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "kpi-ingest", targets: ["kpi-ingest"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        // For Benchmarks/: the plain librdkafka C API as the baseline.
+        .library(name: "CRdKafka", targets: ["CRdKafka"]),
         .library(name: "KPICore", targets: ["KPICore"]),
         .library(name: "EventGenerator", targets: ["EventGenerator"]),
         .library(name: "KPIService", targets: ["KPIService"]),

@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+// Benchmarks of kpi-ingest (ordo-one/benchmark). Run from this folder:
+//   swift package --allow-writing-to-package-directory benchmark
+// A separate package so that the service's own build and tests never build
+// the benchmark tooling.
+import PackageDescription
+
+let package = Package(
+    name: "kpi-ingest-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named explicitly: a path dependency's identity is otherwise its folder name.
+        .package(name: "kpi-ingest", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "KafkaConsume",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KafkaClient", package: "kpi-ingest"),
+                .product(name: "CRdKafka", package: "kpi-ingest"),
+            ],
+            path: "Benchmarks/KafkaConsume",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,190 @@
+import KafkaClient
+import KPICore
+
+/// What a backfill read and did, record for record:
+/// `consumed == counted + duplicates + deadLettered`.
+public struct BackfillSummary: Sendable, Equatable {
+    public var consumed = 0
+    public var counted = 0
+    public var duplicates = 0
+    public var deadLettered = 0
+    public var deadLetteredByReason: [String: Int] = [:]
+    public var partitions = 0
+    public init() {}
+}
+
+/// `kpi-ingest backfill`: replays the input topics of every partition from a
+/// time up to the end offsets taken at start (or a time), outside any
+/// consumer group and without committing, and computes every window.
+///
+/// Deterministic: per partition, the three inputs are merged in event time
+/// by an `InputAligner`, so neither fetch timing nor batch sizes change what
+/// the KPI state sees; snapshots are taken once, at the end (revision 1 of
+/// each scope × window), and sorted.
+public struct BackfillJob {
+    public var configuration: KPIConfiguration
+    public var topics: TopicNames
+    /// First event time to replay (offsets for times); nil: from the first retained record.
+    public var from: EventTime?
+    /// Replay up to this time (offsets for times); nil: the end offsets taken at start.
+    public var until: EventTime?
+    /// Buffered events per input partition before that input is paused so
+    /// the others catch up (bounds memory when one topic runs far ahead).
+    public var pauseAbove = 200_000
+
+    public init(configuration: KPIConfiguration, topics: TopicNames = TopicNames(), from: EventTime?, until: EventTime?) {
+        self.configuration = configuration
+        self.topics = topics
+        self.from = from
+        self.until = until
+    }
+
+    /// Runs the replay on the calling thread and returns the sorted final snapshots.
+    public func run(consumer: KafkaConsumer, deadLetters: DeadLetterSink, stop: StopSignal = StopSignal(),
+                    progress: inout ProgressLine, emittedAt: () -> EventTime) throws -> (snapshots: [KPISnapshot], summary: BackfillSummary) {
+        let inputs = topics.inputs
+        let counts = try consumer.partitionCounts(topics: inputs)
+        let partitionCount = counts[inputs[0]]!
+        guard counts.values.allSatisfy({ $0 == partitionCount }) else {
+            throw ServiceError(.notCoPartitioned, "The input topics must be co-partitioned (same partition count, keyed by shop_id), but have \(inputs.map { "\($0): \(counts[$0]!)" }.joined(separator: ", "))")
+        }
+        var all: [TopicPartition] = []
+        for t in inputs { for p in 0..<partitionCount { all.append(TopicPartition(t, p)) } }
+
+        // Where to start and where to stop, per input partition.
+        var start: [TopicPartition: Int64] = [:]
+        var end: [TopicPartition: Int64] = [:]
+        for tp in all { end[tp] = try consumer.watermarkOffsets(tp).high }
+        if let from {
+            start = try consumer.offsetsForTimes(Dictionary(uniqueKeysWithValues: all.map { ($0, from.millis) }))
+        } else {
+            for tp in all { start[tp] = try consumer.watermarkOffsets(tp).low }
+        }
+        if let until {
+            let u = try consumer.offsetsForTimes(Dictionary(uniqueKeysWithValues: all.map { ($0, until.millis) }))
+            for tp in all { end[tp] = min(end[tp]!, u[tp]!) }
+        }
+
+        var states: [PartitionKPIState] = []
+        var aligners: [InputAligner] = Array(repeating: InputAligner(), count: Int(partitionCount))
+        for p in 0..<partitionCount {
+            states.append(try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from))
+        }
+        var remaining = 0
+        var toAssign: [TopicPartition: Int64] = [:]
+        for tp in all {
+            if start[tp]! < end[tp]! {
+                toAssign[tp] = start[tp]!
+                remaining += 1
+            } else {
+                aligners[Int(tp.partition)].settled[Int(topics.input(named: tp.topic)!.rawValue)] = true
+            }
+        }
+        let decoder = EventDecoder(fractionDigits: configuration.fractionDigits)
+        var summary = BackfillSummary()
+        summary.partitions = Int(partitionCount)
+        var paused: Set<TopicPartition> = []
+        var finished: Set<TopicPartition> = []
+        let totalToRead = all.reduce(Int64(0)) { $0 + max(0, end[$1]! - start[$1]!) }
+
+        /// Feeds released events of one partition to its KPI state.
+        func drain(_ p: Int) throws {
+            try aligners[p].release { pending, input, arena in
+                switch states[p].ingest(pending.event, recordTimestamp: pending.recordTimestamp) {
+                case .counted: summary.counted += 1
+                case .duplicate: summary.duplicates += 1
+                case let outcome:
+                    let (reason, detail) = Self.rejection(outcome, pending, states[p], configuration)
+                    try deadLetters.reject(
+                        sourceTopic: topics.name(of: input), partition: Int32(p), offset: pending.offset,
+                        key: pending.key.map { Array(arena[$0]) }, value: Array(arena[pending.value]),
+                        timestampMillis: pending.recordTimestamp?.millis, reason: reason.code, detail: detail)
+                }
+            }
+        }
+
+        if !toAssign.isEmpty { try consumer.assign(toAssign) }
+        while remaining > 0 && !stop.isRequested {
+            var touched = Set<Int>()
+            try consumer.poll(maxRecords: 5000, timeout: .milliseconds(100)) { (batch: ConsumerBatch) throws in
+                for i in 0..<batch.count {
+                    let r = batch[i]
+                    let tp = r.topicPartition
+                    guard let stopAt = end[tp], r.offset < stopAt, !finished.contains(tp) else { continue }
+                    let input = topics.input(named: r.topic)!
+                    let p = Int(r.partition)
+                    summary.consumed += 1
+                    let recordTime = r.timestampMillis.map(EventTime.init(millis:))
+                    if let value = r.value {
+                        switch decoder.decode(value, topic: input, recordTimestamp: recordTime) {
+                        case .success(let event):
+                            aligners[p].append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
+                        case .failure(let rejection):
+                            try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: Array(value), timestampMillis: r.timestampMillis, reason: rejection.reason.code, detail: rejection.detail)
+                        }
+                    } else {
+                        try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: nil, timestampMillis: r.timestampMillis, reason: RejectReason.malformedJSON.code, detail: "null payload")
+                    }
+                    if r.offset + 1 >= stopAt {
+                        finished.insert(tp)
+                        remaining -= 1
+                        aligners[p].settled[Int(input.rawValue)] = true
+                    }
+                    touched.insert(p)
+                }
+            }
+            for p in touched.sorted() { try drain(p) }
+            // Keep a running input from racing ahead of the others without bound.
+            for tp in toAssign.keys where !finished.contains(tp) {
+                let n = aligners[Int(tp.partition)].buffered(topics.input(named: tp.topic)!)
+                if n > pauseAbove && !paused.contains(tp) {
+                    try consumer.pause([tp]); paused.insert(tp)
+                } else if n < pauseAbove / 4 && paused.contains(tp) {
+                    try consumer.resume([tp]); paused.remove(tp)
+                }
+            }
+            progress.update("backfill: \(summary.consumed) / \(totalToRead) records, \(summary.deadLettered + deadLetters.total) dead-lettered")
+        }
+        if stop.isRequested { throw ServiceError(.interrupted, "Backfill interrupted after \(summary.consumed) of \(totalToRead) records; nothing written") }
+        for p in 0..<Int(partitionCount) { try drain(p) }
+        try deadLetters.flush()
+        summary.deadLettered = deadLetters.total
+        summary.deadLetteredByReason = deadLetters.countsByReason
+
+        let now = emittedAt()
+        var snapshots: [KPISnapshot] = []
+        for p in 0..<Int(partitionCount) {
+            var latest: [SnapshotKey: KPISnapshot] = [:]
+            for s in states[p].drainChanged(emittedAt: now) { latest[SnapshotKey(s)] = s }
+            snapshots.append(contentsOf: latest.values)
+        }
+        snapshots.sort(by: KPISnapshot.outputOrder)
+        return (snapshots, summary)
+    }
+}
+
+extension BackfillJob {
+    /// The dead-letter reason and text for an event the KPI state refused.
+    static func rejection(_ outcome: IngestOutcome, _ pending: PendingEvent, _ state: PartitionKPIState, _ configuration: KPIConfiguration) -> (RejectReason, String) {
+        let zone = configuration.timeZoneID
+        func text(_ t: EventTime) -> String { CivilTime.rfc3339(t, utcOffsetSeconds: 0, milliseconds: true) }
+        if outcome == .future {
+            let record = pending.recordTimestamp.map(text) ?? "none"
+            return (.future, "event time \(text(pending.event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of its record timestamp \(record)")
+        }
+        let watermark = state.watermark.map(text) ?? "none"
+        return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")
+    }
+}
+
+/// The identity of a snapshot stream: scope × window (the `kpi.snapshots` key).
+struct SnapshotKey: Hashable {
+    var scope: Scope
+    var windowType: WindowType
+    var windowID: String
+    init(_ s: KPISnapshot) {
+        scope = s.scope
+        windowType = s.window.type
+        windowID = s.window.id
+    }
+}

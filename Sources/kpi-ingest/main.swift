@@ -1,2 +1,0 @@
-import KPIService
-print("kpi-ingest: not yet")
