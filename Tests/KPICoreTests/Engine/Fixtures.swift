@@ -73,6 +73,11 @@ extension PartitionKPIState {
         }
     }
 
+    /// The current snapshot of a shop-level scope × window.
+    func snapshot(_ type: ScopeType, _ window: WindowType, _ windowID: String? = nil) -> KPISnapshot? {
+        snapshot(type, nil, window, windowID)
+    }
+
     /// A metric as written in the snapshot JSON (`"12.50"` with quotes for money, `null`, `0.6667`).
     func metric(_ name: String, _ type: ScopeType, _ id: String? = nil, _ window: WindowType = .day,
                 _ windowID: String? = nil) -> String? {
