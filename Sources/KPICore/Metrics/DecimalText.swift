@@ -11,11 +11,15 @@ public enum DecimalText {
 
     /// round(numerator × scale / denominator), half away from zero.
     public static func roundedQuotient(_ numerator: Int64, _ denominator: Int64, scale: Int64) -> Int64 {
+        Int64(roundedQuotient128(numerator, denominator, scale: scale))
+    }
+
+    static func roundedQuotient128(_ numerator: Int64, _ denominator: Int64, scale: Int64) -> Int128 {
         precondition(denominator > 0)
         let n = Int128(numerator) * Int128(scale)
         let d = Int128(denominator)
         let magnitude = ((n < 0 ? -n : n) * 2 + d) / (2 * d)
-        return Int64(n < 0 ? -magnitude : magnitude)
+        return n < 0 ? -magnitude : magnitude
     }
 
     static func pow10(_ k: Int) -> Int64 {
@@ -33,11 +37,11 @@ public enum DecimalText {
 
     public static func appendNumber(_ f: Fraction, to out: inout [UInt8]) {
         let scale = pow10(numberFractionDigits)
-        let scaled = roundedQuotient(f.numerator, f.denominator, scale: scale)
-        var magnitude = scaled < 0 ? UInt64(-scaled) : UInt64(scaled)
+        let scaled = roundedQuotient128(f.numerator, f.denominator, scale: scale)
+        let whole = scaled.magnitude / UInt128(scale)
+        var magnitude = UInt64(scaled.magnitude % UInt128(scale))
         if scaled < 0 { out.append(0x2D) }
-        appendInteger(magnitude / UInt64(scale), to: &out)
-        magnitude %= UInt64(scale)
+        appendInteger(UInt64(whole), to: &out)
         if magnitude == 0 { return }
         var digits = numberFractionDigits
         while magnitude % 10 == 0 { magnitude /= 10; digits -= 1 }
