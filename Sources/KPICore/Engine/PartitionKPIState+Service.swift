@@ -1,0 +1,147 @@
+/// Chat messages, turns and order attribution (kpis.md "Customer service").
+///
+/// Arrival-order independence: a session keeps its messages sorted by event
+/// time and its turns are re-derived from them (and the watermark) on every
+/// change; the difference to what was added before is retracted / added.
+/// Likewise an order without `agent_id` is re-attributed when a chat message
+/// that could precede it arrives later, and inquiry conversion is evaluated
+/// from the buyer's payment times whenever a window is recomputed.
+extension PartitionKPIState {
+    mutating func ingestChatMessage(_ e: ShopEvent, shop: Int32, at p: Placement, tie: UInt64) {
+        guard let from = e.from, let agentID = e.agentID else { return }
+        // Auto replies are not human responses: no turn, no attribution, not in answer_ratio.
+        if from == .agent && e.isAutoReply { return }
+        let agent = agentScope(shop, agentID)
+        let buyer = e.buyerID.map { StableHash.hash($0) }
+        if from == .buyer {
+            addService(CounterDelta(.buyerMessages), agent: agent, at: p)
+            if let buyer { noteInquiry(buyer, agent: agent, at: p) }
+        } else {
+            addService(CounterDelta(.agentMessages), agent: agent, at: p)
+        }
+        let mark = ChatMark(time: p.time, tie: tie, agent: agent, fromBuyer: from == .buyer)
+        if let buyer {
+            shops[Int(shop)].buyers[buyer, default: BuyerHistory()].insert(mark)
+            reattributeOrders(shop: shop, buyer: buyer, after: mark.time)
+        }
+        if let sessionID = e.sessionID {
+            shops[Int(shop)].chatSessions[sessionID, default: ChatSession()].insert(mark)
+            rederive(shop: shop, session: sessionID)
+        }
+    }
+
+    /// Re-derives a session's turns and applies the difference.
+    mutating func rederive(shop: Int32, session id: String) {
+        guard let session = shops[Int(shop)].chatSessions[id] else { return }
+        let (outcome, deadline) = session.derive(watermark: watermarkMillis, timeout: timeout)
+        let previous = session.applied
+        if outcome != previous {
+            shops[Int(shop)].chatSessions[id]!.applied = outcome
+            applySessionChange(from: previous, to: outcome)
+        }
+        if let d = deadline, d != session.scheduledDeadline {
+            shops[Int(shop)].chatSessions[id]!.scheduledDeadline = d
+            turnDeadlines.push(.init(deadline: d, shop: shop, session: id))
+            if d < nextWatermarkAction { nextWatermarkAction = d }
+        }
+    }
+
+    mutating func applySessionChange(from old: SessionOutcome, to new: SessionOutcome) {
+        if old.head != new.head {
+            if let h = old.head { applyHead(h, sign: -1) }
+            if let h = new.head { applyHead(h, sign: 1) }
+        }
+        let n = max(old.turns.count, new.turns.count)
+        for i in 0..<n {
+            let o = i < old.turns.count ? old.turns[i] : nil
+            let c = i < new.turns.count ? new.turns[i] : nil
+            if o == c { continue }
+            if let o { applyTurn(o, sign: -1) }
+            if let c { applyTurn(c, sign: 1) }
+        }
+    }
+
+    mutating func applyHead(_ h: SessionHead, sign: Int64) {
+        let p = place(h.start)
+        guard p.day >= retainedFromDay else { return }
+        var d = CounterDelta(.chatSessions, sign)
+        if h.hasUnanswered { d.append(.unansweredSessions, sign) }
+        if h.firstDelay >= 0 {
+            d.append(.firstTurnsAnswered, sign)
+            d.append(.firstResponseSumMillis, sign * h.firstDelay)
+        }
+        addService(d, agent: h.agent, at: p)
+    }
+
+    mutating func applyTurn(_ t: ChatTurn, sign: Int64) {
+        let p = place(t.start)
+        guard p.day >= retainedFromDay else { return }
+        var d = CounterDelta(.turnsDecided, sign)
+        if t.delay >= 0 {
+            d.append(.turnsAnswered, sign)
+            d.append(.responseSumMillis, sign * t.delay)
+            if t.delay <= within { d.append(.answeredWithinTarget, sign) }
+        }
+        addService(d, agent: t.agent, at: p)
+    }
+
+    // MARK: - Orders
+
+    mutating func ingestOrder(_ e: ShopEvent, shop: Int32, at p: Placement) {
+        let paid = e.type == .orderPaid
+        let amount = e.amount?.minorUnits ?? 0
+        var d = CounterDelta(paid ? .ordersPaid : .ordersCreated)
+        if paid { d.append(.sales, amount) }
+        add(d, to: shops[Int(shop)].shopScope, at: p)
+        let buyer = e.buyerID.map { StableHash.hash($0) }
+        if paid {
+            if let ch = e.channel { add(d, to: channelScope(shop, ch), at: p) }
+            if let cp = e.campaignID { add(d, to: campaignScope(shop, cp), at: p) }
+            if let buyer {
+                noteBuyer(buyer, in: shops[Int(shop)].shopScope, at: p)
+                shops[Int(shop)].buyers[buyer, default: BuyerHistory()].insertPayment(p.time)
+                markConversionCandidates(shop: shop, buyer: buyer, payment: p.time)
+            }
+        }
+        let order = AttributableOrder(time: p.time, paid: paid, amount: amount, agent: -1)
+        if let agentID = e.agentID, !agentID.isEmpty {
+            applyAttributed(order, agent: agentScope(shop, agentID), buyer: buyer, sign: 1)
+        } else if let buyer {
+            var o = order
+            o.agent = shops[Int(shop)].buyers[buyer]?.attributedAgent(at: p.time, window: attribution) ?? -1
+            shops[Int(shop)].buyers[buyer, default: BuyerHistory()].orders.append(o)
+            if o.agent >= 0 { applyAttributed(o, agent: o.agent, buyer: buyer, sign: 1) }
+        }
+    }
+
+    mutating func applyAttributed(_ o: AttributableOrder, agent: Int32, buyer: UInt64?, sign: Int64) {
+        let p = place(o.time)
+        guard p.day >= retainedFromDay else { return }
+        var d = CounterDelta(o.paid ? .agentOrdersPaid : .agentOrdersCreated, sign)
+        if o.paid { d.append(.agentSales, sign * o.amount) }
+        addService(d, agent: agent, at: p)
+        if o.paid, let buyer { noteAttributedPayer(buyer, agent: agent, at: p, sign: sign) }
+    }
+
+    /// A chat message at `time` may now be the latest one before orders in
+    /// `time ... time + attribution window`: re-attribute them.
+    mutating func reattributeOrders(shop: Int32, buyer: UInt64, after time: Int64) {
+        guard let history = shops[Int(shop)].buyers[buyer], !history.orders.isEmpty else { return }
+        for (i, o) in history.orders.enumerated() where o.time >= time && o.time <= time + attribution {
+            let agent = history.attributedAgent(at: o.time, window: attribution)
+            guard agent != o.agent else { continue }
+            if o.agent >= 0 { applyAttributed(o, agent: o.agent, buyer: buyer, sign: -1) }
+            if agent >= 0 { applyAttributed(o, agent: agent, buyer: buyer, sign: 1) }
+            shops[Int(shop)].buyers[buyer]!.orders[i].agent = agent
+        }
+    }
+
+    /// A payment converts inquiries of the buyer made up to the attribution
+    /// window before it: mark those windows for recomputation.
+    mutating func markConversionCandidates(shop: Int32, buyer: UInt64, payment: Int64) {
+        guard let marks = shops[Int(shop)].buyers[buyer]?.marks else { return }
+        for m in marks where m.fromBuyer && m.time <= payment && m.time >= payment - attribution {
+            markServiceDirty(agent: m.agent, at: place(m.time))
+        }
+    }
+}

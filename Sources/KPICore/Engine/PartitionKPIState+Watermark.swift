@@ -1,0 +1,87 @@
+/// A calendar window dropped from retention, waiting for the next drain to
+/// hand out its last revision.
+struct EvictedWindow {
+    var snapshot: KPISnapshot
+    var changed: Bool
+}
+
+/// Watermark movement: deciding pending turns, closing and evicting windows,
+/// forgetting join state past its horizon.
+extension PartitionKPIState {
+    mutating func raiseWatermark(to newWatermark: Int64) {
+        if let w = watermarkMillis, newWatermark <= w { return }
+        watermarkMillis = newWatermark
+        watermarkHour = Int32(truncatingIfNeeded: CivilTime.floorDiv(newWatermark, 3_600_000))
+        if newWatermark >= nextWatermarkAction { watermarkActions() }
+    }
+
+    mutating func watermarkActions() {
+        guard let wm = watermarkMillis else { return }
+        // Turns first: a turn decided now still lands in its (retained) day.
+        while let d = turnDeadlines.earliest, d <= wm {
+            let e = turnDeadlines.pop()!
+            rederive(shop: e.shop, session: e.session)
+        }
+        if wm >= nextDayStart { updateRetention(wm) }
+        nextWatermarkAction = min(turnDeadlines.earliest ?? .max, nextDayStart)
+    }
+
+    /// Recomputes what is retained for watermark `wm`; evicts the rest.
+    mutating func updateRetention(_ wm: Int64) {
+        let dw = days.day(containing: wm)
+        nextDayStart = days.start(ofDay: dw + 1)
+        let r = configuration.retention
+        let fromDay = dw - Int64(r.days)
+        guard fromDay > retainedFromDay else { return }
+        retainedFromDay = fromDay
+        retainedFromTime = days.start(ofDay: fromDay)
+        retainedWeekStart = WindowID.weekStart(ofDay: dw, firstWeekday: configuration.firstWeekday) - 7 * Int64(r.weeks)
+        retainedMonthStart = WindowID.addMonths(-r.months, toMonthStart: WindowID.monthStart(ofDay: dw))
+        evictWindows()
+        evictJoinState()
+        if let h = watermarkHour {
+            for s in scopes.indices { scopes[s].rolling.prune(at: h) }
+        }
+        days.trim(before: min(retainedFromDay, retainedWeekStart, retainedMonthStart))
+        cachedDay = .min
+    }
+
+    mutating func evictWindows() {
+        for s in scopes.indices {
+            var i = 0
+            while i < scopes[s].windows.count {
+                let w = scopes[s].windows[i]
+                if w.startDay >= retainedStart(w.type) { i += 1; continue }
+                let (snapshot, changed) = calendarSnapshot(s, w, emittedAt: EventTime(millis: 0))
+                evicted.append(EvictedWindow(snapshot: snapshot, changed: changed))
+                scopes[s].windows.remove(at: i)
+            }
+        }
+    }
+
+    /// Forgets sessions, buyer history and dedup ids that no retained window
+    /// can need any more.
+    mutating func evictJoinState() {
+        let from = retainedFromTime
+        // Payments convert inquiries up to an attribution window before them, in
+        // any window still recomputed: a month (≤ 31 days) reaching back from
+        // the oldest retained day, or the longest rolling window.
+        let paymentHorizon = from - attribution - 32 * 86_400_000
+        let markHorizon = from - attribution
+        let oldestDay = retainedFromDay
+        for k in shops.indices {
+            shops[k].chatSessions = shops[k].chatSessions.filter { $0.value.lastTime >= from }
+            shops[k].browsingSessions = shops[k].browsingSessions.filter { $0.value.lastTime >= from }
+            var buyers: [UInt64: BuyerHistory] = [:]
+            buyers.reserveCapacity(shops[k].buyers.count)
+            for (b, var h) in shops[k].buyers {
+                h.marks.removeAll { $0.time < markHorizon }
+                h.orders.removeAll { $0.time < from }
+                h.payments.removeAll { $0 < paymentHorizon }
+                if !h.isEmpty { buyers[b] = h }
+            }
+            shops[k].buyers = buyers
+        }
+        seenEvents = seenEvents.filter { $0.value >= oldestDay }
+    }
+}

@@ -1,0 +1,423 @@
+/// What `PartitionKPIState.ingest` did with an event.
+public enum IngestOutcome: UInt8, Sendable, Hashable {
+    /// Counted in every window it belongs to.
+    case counted
+    /// Same `event_id` already counted within retention: ignored.
+    case duplicate
+    /// Its `day` window is no longer retained: counted nowhere (dead-letter `late`).
+    case late
+    /// `ts` more than `futureSkew` ahead of the record timestamp (dead-letter `future`).
+    case future
+}
+
+/// Per-shop lookup tables and the per-shop state that joins events:
+/// chat sessions, browsing sessions and buyer histories.
+struct ShopState {
+    let shopID: String
+    let shopScope: Int32
+    var agentScopes: [String: Int32] = [:]
+    /// Per configured team (same index); −1 until the team is first used.
+    var teamScopes: [Int32]
+    var channelScopes: [String: Int32] = [:]
+    var campaignScopes: [String: Int32] = [:]
+    var chatSessions: [String: ChatSession] = [:]
+    var browsingSessions: [String: BrowsingSession] = [:]
+    var buyers: [UInt64: BuyerHistory] = [:]
+}
+
+/// All KPI state of one input partition (every event of a shop is on one
+/// partition, and the watermark is per partition): the windows of every
+/// scope, the chat sessions, attribution history and dedup ids.
+///
+/// A value type without I/O or clock reads. Feed events with `ingest`, let
+/// time pass with `advanceWatermark`, collect output with `drainChanged`.
+/// Memory is bounded by retention: windows, sessions, buyer histories and
+/// dedup ids are dropped as the watermark moves past their horizon.
+public struct PartitionKPIState {
+    public let partition: Int32
+    public let configuration: KPIConfiguration
+    /// Earliest event time the input is known to cover; windows starting
+    /// before it are `complete: false`. nil: complete.
+    public let coverageStart: EventTime?
+    /// The configured time zone (for `SnapshotJSON`).
+    public let zone: ZoneRules
+
+    var days: DayTable
+    var scopes: [ScopeState] = []
+    var shops: [ShopState] = []
+    var shopIndex: [String: Int32] = [:]
+    /// Agent id → indices of the configured teams that list it.
+    let teamsByAgent: [String: [Int]]
+
+    // Durations in ms, read on the hot path.
+    let lateness: Int64
+    let attribution: Int64
+    let timeout: Int64
+    let within: Int64
+    let skew: Int64
+    let finalHorizon: Int64
+    let threshold: Int
+
+    var maxEventTime: Int64? = nil
+    var watermarkMillis: Int64? = nil
+    var watermarkHour: Int32? = nil
+    /// The watermark at or after which `watermarkActions` has work.
+    var nextWatermarkAction: Int64 = .min
+    var nextDayStart: Int64 = .min
+
+    /// Oldest retained local day, and the first instant of it: earlier events are late.
+    var retainedFromDay: Int64 = .min
+    var retainedFromTime: Int64 = .min
+    var retainedWeekStart: Int64 = .min
+    var retainedMonthStart: Int64 = .min
+
+    /// Event id hash → local day of the event; dropped with the day.
+    var seenEvents: [UInt64: Int64] = [:]
+    var turnDeadlines = TurnDeadlineQueue()
+    /// Windows evicted since the last drain, with their last metrics.
+    var evicted: [EvictedWindow] = []
+
+    // One-entry cache: consecutive events mostly fall on the same day.
+    var cachedDay: Int64 = .min
+    var cachedWeek: Int64 = 0
+    var cachedMonth: Int64 = 0
+
+    public init(partition: Int32, configuration: KPIConfiguration, coverageStart: EventTime?) throws(KPICoreError) {
+        try configuration.validate()
+        self.partition = partition
+        self.configuration = configuration
+        self.coverageStart = coverageStart
+        self.zone = try ZoneRules(identifier: configuration.timeZoneID)
+        self.days = DayTable(rules: zone)
+        var byAgent: [String: [Int]] = [:]
+        for (i, team) in configuration.teams.enumerated() {
+            for a in Set(team.agents) { byAgent[a, default: []].append(i) }
+        }
+        teamsByAgent = byAgent
+        lateness = configuration.allowedLateness.millis
+        attribution = configuration.attributionWindow.millis
+        timeout = configuration.replyTimeout.millis
+        within = configuration.responseWithin.millis
+        skew = configuration.futureSkew.millis
+        finalHorizon = max(configuration.attributionWindow.millis, configuration.replyTimeout.millis)
+        threshold = configuration.distinctExactThreshold
+    }
+
+    /// Largest event time seen − allowed lateness (or as advanced); nil before any event.
+    public var watermark: EventTime? { watermarkMillis.map(EventTime.init(millis:)) }
+
+    // MARK: - Ingest
+
+    /// Counts one decoded event. Never throws; synchronous.
+    ///
+    /// `recordTimestamp`: the Kafka record timestamp, for the `future` check
+    /// (nil skips it).
+    public mutating func ingest(_ event: ShopEvent, recordTimestamp: EventTime?) -> IngestOutcome {
+        let t = event.time.millis
+        if let r = recordTimestamp, t - r.millis > skew { return .future }
+        if t < retainedFromTime { return .late }
+        let idHash = StableHash.hash(event.eventID)
+        if seenEvents[idHash] != nil { return .duplicate }
+        let p = place(t)
+        seenEvents[idHash] = p.day
+        let shop = shopIndex(for: event.shopID)
+        apply(event, shop: shop, at: p, tie: idHash)
+        if maxEventTime.map({ t > $0 }) ?? true {
+            maxEventTime = t
+            raiseWatermark(to: t - lateness)
+        }
+        return .counted
+    }
+
+    /// Moves the watermark forward (never back): decides pending chat turns,
+    /// closes and evicts windows. For an idle input or the end of a replay.
+    public mutating func advanceWatermark(to time: EventTime) {
+        raiseWatermark(to: time.millis)
+    }
+
+    mutating func apply(_ e: ShopEvent, shop: Int32, at p: Placement, tie: UInt64) {
+        let shopScope = shops[Int(shop)].shopScope
+        switch e.type {
+        case .pageView:
+            ingestPageView(e, shop: shop, at: p, tie: tie)
+        case .orderCreated, .orderPaid:
+            ingestOrder(e, shop: shop, at: p)
+        case .orderRefunded:
+            add(CounterDelta(.refunds, e.amount?.minorUnits ?? 0), to: shopScope, at: p)
+        case .orderShipped:
+            if let promised = e.promisedShipBy {
+                var d = CounterDelta(.shippedWithPromise)
+                if t(p) <= promised.millis { d.append(.shippedOnTime) }
+                add(d, to: shopScope, at: p)
+            }
+        case .orderCancelled:
+            break
+        case .adImpression, .adClick, .adSpend:
+            var d: CounterDelta
+            switch e.type {
+            case .adImpression: d = CounterDelta(.impressions); if let c = e.cost { d.append(.spend, c.minorUnits) }
+            case .adClick: d = CounterDelta(.clicks); if let c = e.cost { d.append(.spend, c.minorUnits) }
+            default: d = CounterDelta(.spend, e.amount?.minorUnits ?? 0)
+            }
+            if let ch = e.channel { add(d, to: channelScope(shop, ch), at: p) }
+            if let cp = e.campaignID { add(d, to: campaignScope(shop, cp), at: p) }
+        case .chatMessage:
+            ingestChatMessage(e, shop: shop, at: p, tie: tie)
+        case .chatRating:
+            guard let agentID = e.agentID, let score = e.score else { return }
+            var d = CounterDelta(.ratings)
+            d.append(.ratingSum, Int64(score))
+            if score >= 4 { d.append(.ratingsGood) }
+            addService(d, agent: agentScope(shop, agentID), at: p)
+        }
+    }
+
+    @inline(__always) func t(_ p: Placement) -> Int64 { p.time }
+
+    mutating func ingestPageView(_ e: ShopEvent, shop: Int32, at p: Placement, tie: UInt64) {
+        let shopScope = shops[Int(shop)].shopScope
+        var d = CounterDelta(.pageViews)
+        if let dwell = e.dwellMillis {
+            d.append(.dwellSumMillis, dwell)
+            d.append(.dwellCount)
+        }
+        add(d, to: shopScope, at: p)
+        let visitor = e.visitorID.map { StableHash.hash($0) }
+        if let v = visitor { noteVisitor(v, in: shopScope, at: p) }
+        let channel = e.channel.map { channelScope(shop, $0) } ?? -1
+        let campaign = e.campaignID.map { campaignScope(shop, $0) } ?? -1
+        if let v = visitor {
+            if channel >= 0 { noteVisitor(v, in: channel, at: p) }
+            if campaign >= 0 { noteVisitor(v, in: campaign, at: p) }
+        }
+        if e.isLanding && campaign >= 0 {
+            add(CounterDelta(.arrivals), to: campaign, at: p)
+            if channel >= 0 { add(CounterDelta(.arrivals), to: channel, at: p) }
+        }
+        if let sessionID = e.sessionID {
+            noteBrowsing(shop: shop, session: sessionID, at: p, tie: tie, channel: channel, campaign: campaign)
+        }
+    }
+
+    /// Updates a browsing session and moves its bounce contribution when its
+    /// first page view or its view count changed.
+    mutating func noteBrowsing(shop: Int32, session id: String, at p: Placement, tie: UInt64, channel: Int32, campaign: Int32) {
+        guard var s = shops[Int(shop)].browsingSessions[id] else {
+            shops[Int(shop)].browsingSessions[id] = BrowsingSession(
+                firstTime: p.time, firstTie: tie, channel: channel, campaign: campaign, views: 1, lastTime: p.time)
+            var d = CounterDelta(.browseSessions)
+            d.append(.bouncedSessions)
+            addBrowsing(d, shop: shop, channel: channel, campaign: campaign, at: p)
+            return
+        }
+        let old = s
+        s.views += 1
+        if p.time > s.lastTime { s.lastTime = p.time }
+        let becomesFirst = p.time != s.firstTime ? p.time < s.firstTime : tie < s.firstTie
+        if becomesFirst {
+            s.firstTime = p.time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
+        }
+        shops[Int(shop)].browsingSessions[id] = s
+        if becomesFirst {
+            var retract = CounterDelta(.browseSessions, -1)
+            if old.views == 1 { retract.append(.bouncedSessions, -1) }
+            let oldPlace = place(old.firstTime)
+            if oldPlace.day >= retainedFromDay {
+                addBrowsing(retract, shop: shop, channel: old.channel, campaign: old.campaign, at: oldPlace)
+            }
+            addBrowsing(CounterDelta(.browseSessions), shop: shop, channel: channel, campaign: campaign, at: p)
+        } else if old.views == 1 {
+            let firstPlace = place(s.firstTime)
+            if firstPlace.day >= retainedFromDay {
+                addBrowsing(CounterDelta(.bouncedSessions, -1), shop: shop, channel: s.channel, campaign: s.campaign, at: firstPlace)
+            }
+        }
+    }
+
+    mutating func addBrowsing(_ d: CounterDelta, shop: Int32, channel: Int32, campaign: Int32, at p: Placement) {
+        add(d, to: shops[Int(shop)].shopScope, at: p)
+        if channel >= 0 { add(d, to: channel, at: p) }
+        if campaign >= 0 { add(d, to: campaign, at: p) }
+    }
+
+    // MARK: - Placement and window lookup
+
+    mutating func place(_ t: Int64) -> Placement {
+        let day = days.day(containing: t)
+        if day != cachedDay {
+            cachedDay = day
+            cachedWeek = WindowID.weekStart(ofDay: day, firstWeekday: configuration.firstWeekday)
+            cachedMonth = WindowID.monthStart(ofDay: day)
+        }
+        return Placement(time: t, day: day, week: cachedWeek, month: cachedMonth,
+                         hour: Int32(truncatingIfNeeded: CivilTime.floorDiv(t, 3_600_000)))
+    }
+
+    func retainedStart(_ type: WindowType) -> Int64 {
+        switch type {
+        case .day: retainedFromDay
+        case .week: retainedWeekStart
+        default: retainedMonthStart
+        }
+    }
+
+    /// The first local day of the window after the one starting at `startDay`.
+    func nextStartDay(_ type: WindowType, after startDay: Int64) -> Int64 {
+        switch type {
+        case .day: startDay + 1
+        case .week: startDay + 7
+        default: WindowID.addMonths(1, toMonthStart: startDay)
+        }
+    }
+
+    /// Index of the window of `type` containing `p` in scope `s`, created
+    /// when `create` and still retained; nil when evicted.
+    @inline(__always)
+    mutating func windowIndex(_ s: Int, _ type: WindowType, _ p: Placement, create: Bool) -> Int? {
+        let startDay = p.startDay(of: type)
+        let n = scopes[s].windows.count
+        var i = 0
+        while i < n {
+            if scopes[s].windows[i].startDay == startDay && scopes[s].windows[i].type == type { return i }
+            i += 1
+        }
+        guard create, startDay >= retainedStart(type) else { return nil }
+        let start = days.start(ofDay: startDay)
+        let end = days.start(ofDay: nextStartDay(type, after: startDay))
+        scopes[s].windows.append(WindowAggregate(type: type, startDay: startDay, start: start, end: end))
+        return n
+    }
+
+    // MARK: - Contributions (every window of a scope at once)
+
+    mutating func add(_ d: CounterDelta, to scope: Int32, at p: Placement) {
+        let s = Int(scope)
+        if let i = windowIndex(s, .day, p, create: true) { scopes[s].windows[i].counters.add(d); scopes[s].windows[i].dirty = true }
+        if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].counters.add(d); scopes[s].windows[i].dirty = true }
+        if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].counters.add(d); scopes[s].windows[i].dirty = true }
+        if let h = watermarkHour, scopes[s].rolling.hour != h { scopes[s].rolling.position(at: h) }
+        scopes[s].rolling.add(d, hour: p.hour)
+    }
+
+    mutating func noteVisitor(_ id: UInt64, in scope: Int32, at p: Placement) {
+        let s = Int(scope)
+        if let i = windowIndex(s, .day, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        scopes[s].rolling.noteVisitor(id, hour: p.hour)
+    }
+
+    mutating func noteBuyer(_ id: UInt64, in scope: Int32, at p: Placement) {
+        let s = Int(scope)
+        if let i = windowIndex(s, .day, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        scopes[s].rolling.noteBuyer(id, hour: p.hour)
+    }
+
+    /// The customer-service scopes credited for `agent`: the agent, its teams, the shop.
+    func serviceScopes(agent: Int32) -> (agent: Int32, teams: [Int32], shop: Int32) {
+        let a = scopes[Int(agent)]
+        return (agent, a.teams, shops[Int(a.shop)].shopScope)
+    }
+
+    mutating func addService(_ d: CounterDelta, agent: Int32, at p: Placement) {
+        let targets = serviceScopes(agent: agent)
+        add(d, to: targets.agent, at: p)
+        for team in targets.teams { add(d, to: team, at: p) }
+        add(d, to: targets.shop, at: p)
+    }
+
+    mutating func noteInquiry(_ buyer: UInt64, agent: Int32, at p: Placement) {
+        let targets = serviceScopes(agent: agent)
+        noteInquiry(buyer, scope: targets.agent, at: p)
+        for team in targets.teams { noteInquiry(buyer, scope: team, at: p) }
+        noteInquiry(buyer, scope: targets.shop, at: p)
+    }
+
+    mutating func noteInquiry(_ buyer: UInt64, scope: Int32, at p: Placement) {
+        let s = Int(scope)
+        for type in [WindowType.day, .week, .month] {
+            if let i = windowIndex(s, type, p, create: true) {
+                if let first = scopes[s].windows[i].inquirers[buyer], first <= p.time { continue }
+                scopes[s].windows[i].inquirers[buyer] = p.time
+                scopes[s].windows[i].dirty = true
+            }
+        }
+        scopes[s].rolling.noteInquiry(buyer, time: p.time)
+    }
+
+    mutating func noteAttributedPayer(_ buyer: UInt64, agent: Int32, at p: Placement, sign: Int64) {
+        let targets = serviceScopes(agent: agent)
+        for scope in [targets.agent] + targets.teams + [targets.shop] {
+            let s = Int(scope)
+            for type in [WindowType.day, .week, .month] {
+                guard let i = windowIndex(s, type, p, create: true) else { continue }
+                let n = (scopes[s].windows[i].attributedPayers[buyer] ?? 0) + Int32(sign)
+                scopes[s].windows[i].attributedPayers[buyer] = n > 0 ? n : nil
+                scopes[s].windows[i].dirty = true
+            }
+            scopes[s].rolling.noteAttributedPayer(buyer, hour: p.hour, sign: sign)
+        }
+    }
+
+    /// Marks the windows containing `p` of the agent's service scopes for
+    /// recomputation (a payment can convert an earlier inquiry).
+    mutating func markServiceDirty(agent: Int32, at p: Placement) {
+        let targets = serviceScopes(agent: agent)
+        for scope in [targets.agent] + targets.teams + [targets.shop] {
+            let s = Int(scope)
+            for type in [WindowType.day, .week, .month] {
+                if let i = windowIndex(s, type, p, create: false) { scopes[s].windows[i].dirty = true }
+            }
+            scopes[s].rolling.dirty = true
+        }
+    }
+
+    // MARK: - Scope interning
+
+    mutating func shopIndex(for id: String) -> Int32 {
+        if let i = shopIndex[id] { return i }
+        let i = Int32(shops.count)
+        let scope = newScope(Scope(type: .shop, shopID: id), shop: i)
+        shops.append(ShopState(shopID: id, shopScope: scope,
+                               teamScopes: [Int32](repeating: -1, count: configuration.teams.count)))
+        shopIndex[id] = i
+        return i
+    }
+
+    mutating func newScope(_ scope: Scope, shop: Int32) -> Int32 {
+        scopes.append(ScopeState(scope: scope, shop: shop))
+        return Int32(scopes.count - 1)
+    }
+
+    mutating func agentScope(_ shop: Int32, _ id: String) -> Int32 {
+        if let s = shops[Int(shop)].agentScopes[id] { return s }
+        let s = newScope(Scope(type: .agent, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
+        var teams: [Int32] = []
+        for t in teamsByAgent[id] ?? [] {
+            if shops[Int(shop)].teamScopes[t] < 0 {
+                shops[Int(shop)].teamScopes[t] = newScope(
+                    Scope(type: .team, shopID: shops[Int(shop)].shopID, id: configuration.teams[t].name), shop: shop)
+            }
+            teams.append(shops[Int(shop)].teamScopes[t])
+        }
+        scopes[Int(s)].teams = teams
+        shops[Int(shop)].agentScopes[id] = s
+        return s
+    }
+
+    mutating func channelScope(_ shop: Int32, _ id: String) -> Int32 {
+        if let s = shops[Int(shop)].channelScopes[id] { return s }
+        let s = newScope(Scope(type: .channel, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
+        shops[Int(shop)].channelScopes[id] = s
+        return s
+    }
+
+    mutating func campaignScope(_ shop: Int32, _ id: String) -> Int32 {
+        if let s = shops[Int(shop)].campaignScopes[id] { return s }
+        let s = newScope(Scope(type: .campaign, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
+        shops[Int(shop)].campaignScopes[id] = s
+        return s
+    }
+}

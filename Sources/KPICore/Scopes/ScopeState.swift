@@ -1,0 +1,182 @@
+/// What was last emitted for one scope × window: the revision and the values
+/// a change is detected against.
+struct EmissionRecord: Equatable {
+    var revision = 0
+    var metrics: [MetricValue] = []
+    var closed = false
+    var final = false
+    var complete = false
+}
+
+/// The state of one calendar window (day, week or month) of one scope.
+struct WindowAggregate {
+    let type: WindowType
+    /// Local day number of the window's first day.
+    let startDay: Int64
+    let start: Int64
+    let end: Int64
+    var counters = Counters()
+    var visitors = DistinctSet()
+    var buyers = DistinctSet()
+    /// Inquiring buyer → time of the buyer's first inquiry in this window to
+    /// this scope. Kept exact (not sketched): `inquiry_conversion_rate`
+    /// needs each buyer's first inquiry time.
+    var inquirers: [UInt64: Int64] = [:]
+    /// Buyer → number of attributed paid orders in this window (a multiset,
+    /// so a re-attribution can take a buyer out again).
+    var attributedPayers: [UInt64: Int32] = [:]
+    /// Something the metrics read changed since the last drain.
+    var dirty = true
+    var emitted = EmissionRecord()
+
+    init(type: WindowType, startDay: Int64, start: Int64, end: Int64) {
+        self.type = type; self.startDay = startDay; self.start = start; self.end = end
+    }
+}
+
+/// The trailing windows of one scope (`rolling_24h`, `rolling_7d`,
+/// `rolling_30d`): hour buckets of counters with running sums per window,
+/// plus per-id last-seen hours for the distinct counts.
+///
+/// A rolling window ending at watermark hour H holds the buckets from hour
+/// H + 1 − N on, including events already seen beyond the watermark (at most
+/// the allowed lateness ahead of it).
+struct RollingAggregate {
+    static let kinds: [WindowType] = [.rolling24h, .rolling7d, .rolling30d]
+    static let lengths: [Int32] = [24, 168, 720]
+
+    var buckets: [Int32: Counters] = [:]
+    /// Sum of the buckets inside each window, for watermark hour `hour`.
+    var sums = [Counters](repeating: Counters(), count: 3)
+    /// The watermark hour `sums` are positioned at; nil before any watermark.
+    var hour: Int32? = nil
+    /// Id → latest hour seen.
+    var visitors: [UInt64: Int32] = [:]
+    var buyers: [UInt64: Int32] = [:]
+    /// Buyer → first inquiry time within each hour the buyer inquired (sorted).
+    var inquiries: [UInt64: [Int64]] = [:]
+    /// Buyer → hours of its attributed paid orders (sorted multiset).
+    var attributedPayerHours: [UInt64: [Int32]] = [:]
+    var dirty = false
+    var emitted = [EmissionRecord](repeating: EmissionRecord(), count: 3)
+
+    static func startHour(_ w: Int, at hour: Int32) -> Int32 { hour + 1 - lengths[w] }
+
+    mutating func add(_ d: CounterDelta, hour h: Int32) {
+        buckets[h, default: Counters()].add(d)
+        if let H = hour {
+            for w in 0..<3 where h >= Self.startHour(w, at: H) { sums[w].add(d) }
+        }
+        dirty = true
+    }
+
+    /// Moves the running sums to watermark hour `newHour`.
+    mutating func position(at newHour: Int32) {
+        guard hour != newHour else { return }
+        if let old = hour, newHour > old {
+            for w in 0..<3 {
+                let from = Self.startHour(w, at: old), to = Self.startHour(w, at: newHour)
+                if Int(to - from) <= buckets.count {
+                    for h in from..<to { if let b = buckets[h] { sums[w].add(b, sign: -1) } }
+                } else {
+                    for (h, b) in buckets where h >= from && h < to { sums[w].add(b, sign: -1) }
+                }
+            }
+        } else {
+            for w in 0..<3 {
+                sums[w] = Counters()
+                let from = Self.startHour(w, at: newHour)
+                for (h, b) in buckets where h >= from { sums[w].add(b, sign: 1) }
+            }
+        }
+        hour = newHour
+        dirty = true
+    }
+
+    /// The counters of window `w` at watermark hour `H`, without moving the sums.
+    func counters(_ w: Int, at H: Int32) -> Counters {
+        if hour == H { return sums[w] }
+        var c = Counters()
+        let from = Self.startHour(w, at: H)
+        for (h, b) in buckets where h >= from { c.add(b, sign: 1) }
+        return c
+    }
+
+    mutating func noteVisitor(_ id: UInt64, hour h: Int32) {
+        if let old = visitors[id], old >= h { return }
+        visitors[id] = h
+        dirty = true
+    }
+
+    mutating func noteBuyer(_ id: UInt64, hour h: Int32) {
+        if let old = buyers[id], old >= h { return }
+        buyers[id] = h
+        dirty = true
+    }
+
+    mutating func noteInquiry(_ buyer: UInt64, time: Int64) {
+        let h = CivilTime.floorDiv(time, 3_600_000)
+        dirty = true
+        var times = inquiries.removeValue(forKey: buyer) ?? []
+        // One entry per hour: the earliest inquiry in it.
+        var i = times.count
+        while i > 0 && times[i - 1] > time { i -= 1 }
+        if i > 0 && CivilTime.floorDiv(times[i - 1], 3_600_000) == h {
+            // an earlier inquiry of the same hour is already there
+        } else if i < times.count && CivilTime.floorDiv(times[i], 3_600_000) == h {
+            times[i] = time
+        } else {
+            times.insert(time, at: i)
+        }
+        inquiries[buyer] = times
+    }
+
+    mutating func noteAttributedPayer(_ buyer: UInt64, hour h: Int32, sign: Int64) {
+        dirty = true
+        var hours = attributedPayerHours.removeValue(forKey: buyer) ?? []
+        if sign > 0 {
+            var i = hours.count
+            while i > 0 && hours[i - 1] > h { i -= 1 }
+            hours.insert(h, at: i)
+        } else if let i = hours.firstIndex(of: h) {
+            hours.remove(at: i)
+        }
+        if !hours.isEmpty { attributedPayerHours[buyer] = hours }
+    }
+
+    /// Forgets everything older than the longest window at watermark hour `H`.
+    mutating func prune(at H: Int32) {
+        position(at: H)
+        let from = Self.startHour(2, at: H)
+        buckets = buckets.filter { $0.key >= from }
+        visitors = visitors.filter { $0.value >= from }
+        buyers = buyers.filter { $0.value >= from }
+        let fromMillis = Int64(from) * 3_600_000
+        var kept: [UInt64: [Int64]] = [:]
+        for (b, times) in inquiries {
+            let rest = times.filter { $0 >= fromMillis }
+            if !rest.isEmpty { kept[b] = rest }
+        }
+        inquiries = kept
+        var payers: [UInt64: [Int32]] = [:]
+        for (b, hours) in attributedPayerHours {
+            let rest = hours.filter { $0 >= from }
+            if !rest.isEmpty { payers[b] = rest }
+        }
+        attributedPayerHours = payers
+    }
+}
+
+/// One scope's state: its retained calendar windows and its rolling windows.
+struct ScopeState {
+    let scope: Scope
+    let shop: Int32
+    /// For an agent scope: the team scopes (same shop) the agent belongs to.
+    var teams: [Int32] = []
+    /// Retained calendar windows, a handful (≈ retention + 1 per kind): a
+    /// linear scan beats hashing here.
+    var windows: [WindowAggregate] = []
+    var rolling = RollingAggregate()
+
+    init(scope: Scope, shop: Int32) { self.scope = scope; self.shop = shop }
+}

@@ -1,0 +1,34 @@
+/// The state of one scope × window at one moment: what is emitted on
+/// `kpi.snapshots` (interfaces.md "Snapshot"). Encode with `SnapshotJSON`.
+public struct KPISnapshot: Sendable, Hashable {
+    public var scope: Scope
+    public var window: WindowRef
+    /// Grows by one each time the metrics or the `closed`/`complete`/`final` flags change.
+    public var revision: Int
+    /// The input reached back to the window's start (`coverageStart`).
+    public var complete: Bool
+    /// The watermark passed every horizon that can still change the window.
+    public var final: Bool
+    public var watermark: EventTime?
+    public var emittedAt: EventTime
+    /// In the fixed order of `MetricCatalog.names(for: scope.type)`.
+    public var metrics: [KPIMetric]
+
+    public init(scope: Scope, window: WindowRef, revision: Int, complete: Bool, final: Bool,
+                watermark: EventTime?, emittedAt: EventTime, metrics: [KPIMetric]) {
+        self.scope = scope; self.window = window; self.revision = revision; self.complete = complete
+        self.final = final; self.watermark = watermark; self.emittedAt = emittedAt; self.metrics = metrics
+    }
+
+    /// The value of a metric by name.
+    public subscript(metric name: String) -> MetricValue? {
+        metrics.first(where: { $0.name == name })?.value
+    }
+
+    /// Output order: scope type, shop, id, window type, window start.
+    public static func outputOrder(_ a: KPISnapshot, _ b: KPISnapshot) -> Bool {
+        if a.scope != b.scope { return a.scope < b.scope }
+        if a.window.type != b.window.type { return a.window.type < b.window.type }
+        return a.window.start < b.window.start
+    }
+}
