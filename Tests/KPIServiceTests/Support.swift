@@ -1,0 +1,59 @@
+import Foundation
+import KafkaClient
+import KPICore
+import KPIService
+import Synchronization
+
+/// Runs `body` on a thread of its own (consumers stay on one thread; blocking
+/// Kafka calls must not occupy Swift's small cooperative pool) and waits.
+func onOwnThread<T: Sendable>(seconds: Double = 180, _ body: @escaping @Sendable () throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        box.result = Result { try body() }
+        done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+    guard done.wait(timeout: .now() + seconds) == .success else { throw TestFailure("did not finish within \(seconds) s") }
+    return try box.result!.get()
+}
+
+/// A result handed from a thread to its waiter (the semaphore orders the accesses).
+final class ResultBox<T>: @unchecked Sendable { var result: Result<T, any Error>? }
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// An embedded broker with the service's topics, `partitions` each.
+func brokerWithTopics(partitions: Int32, topics: TopicNames = TopicNames()) throws -> EmbeddedBroker {
+    let broker = try EmbeddedBroker()
+    for t in topics.inputs { try broker.createTopic(t, partitions: partitions) }
+    for t in [topics.deadLetter, topics.snapshots, topics.alerts, topics.state] { try broker.createTopic(t, partitions: 1) }
+    return broker
+}
+
+/// Every record of a topic (all partitions) from the beginning to the end offsets.
+func readAll(_ topic: String, bootstrap: String) throws -> [OwnedRecord] {
+    let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
+    let n = try consumer.partitionCounts(topics: [topic])[topic]!
+    var ends: [TopicPartition: Int64] = [:]
+    var start: [TopicPartition: Int64] = [:]
+    for p in 0..<n {
+        let tp = TopicPartition(topic, p)
+        let (low, high) = try consumer.watermarkOffsets(tp)
+        if high > low { ends[tp] = high; start[tp] = low }
+    }
+    guard !start.isEmpty else { return [] }
+    try consumer.assign(start)
+    var out: [OwnedRecord] = []
+    let total = ends.keys.reduce(Int64(0)) { $0 + ends[$1]! - start[$1]! }
+    let deadline = Date().addingTimeInterval(60)
+    while Int64(out.count) < total && Date() < deadline {
+        consumer.poll { batch in batch.forEach { out.append(OwnedRecord($0)) } }
+    }
+    try consumer.close()
+    return out
+}
