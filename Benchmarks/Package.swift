@@ -24,6 +24,19 @@ let package = Package(
             path: "Benchmarks/KafkaConsume",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "KPIPipeline",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KafkaClient", package: "kpi-ingest"),
+                .product(name: "CRdKafka", package: "kpi-ingest"),
+                .product(name: "KPICore", package: "kpi-ingest"),
+                .product(name: "EventGenerator", package: "kpi-ingest"),
+                .product(name: "KPIService", package: "kpi-ingest"),
+            ],
+            path: "Benchmarks/KPIPipeline",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

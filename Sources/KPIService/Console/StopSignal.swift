@@ -21,9 +21,15 @@ public final class StopSignal: Sendable {
 
     /// A stop signal that SIGINT and SIGTERM of this process also set.
     public static func installedForProcess() -> StopSignal {
+        var mask = sigset_t()
+        sigemptyset(&mask)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { _ in processStopRequested.store(true, ordering: .releasing) }
+            sigaddset(&mask, sig)
         }
+        // A parent may have started us with these signals blocked (they are
+        // inherited): a service that ignores SIGTERM cannot stop cleanly.
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
         return StopSignal(watchingProcessSignals: true)
     }
 }

@@ -1,0 +1,29 @@
+import KPICore
+
+/// What the live ingester reports as it goes, for the HTTP store, the SSE
+/// stream and `/metrics`. Called on the ingester's thread: keep them quick
+/// (the HTTP side takes a lock and returns).
+public struct IngestHooks: Sendable {
+    /// New snapshot revisions, in output order.
+    public var snapshots: @Sendable ([KPISnapshot]) -> Void = { _ in }
+    /// Records consumed from an input topic.
+    public var consumed: @Sendable (_ topic: String, _ count: Int) -> Void = { _, _ in }
+    /// One record rejected, by reason code.
+    public var rejected: @Sendable (_ reason: String) -> Void = { _ in }
+    /// Partitions still replaying their restore, and those live.
+    public var assignment: @Sendable (_ restoring: Set<Int32>, _ live: Set<Int32>) -> Void = { _, _ in }
+    /// A partition's watermark and restore progress (0...1).
+    public var partitionProgress: @Sendable (_ partition: Int32, _ watermark: EventTime?, _ restoreProgress: Double) -> Void = { _, _, _ in }
+    /// Consumer lag per input topic partition (from librdkafka statistics).
+    public var lag: @Sendable ([TopicPartitionLag]) -> Void = { _ in }
+
+    public init() {}
+}
+
+/// An input topic partition and how far behind its end the consumer is.
+public struct TopicPartitionLag: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var lag: Int64
+}
+
