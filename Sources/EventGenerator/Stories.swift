@@ -171,7 +171,7 @@ extension ShopActivityGenerator {
                 step.campaign = Int16(index)
                 step.channel = campaign.channel.rawValue
                 step.story = firstEnd / period
-                pending.push(step)
+                pending.push(step, waitsLong: false)
             }
         }
     }
@@ -361,7 +361,8 @@ extension ShopActivityGenerator {
     }
 
     /// Shipping against a promise of 24 hours (a tenth late), and a refund
-    /// for some: quick ones before shipping, most after delivery.
+    /// for some: quick ones before shipping, most later. Horizons stay within
+    /// a day or so: these steps are what fills memory at high rates.
     mutating func planAfterPaid(_ paid: PendingStep) {
         let now = paid.time
         var refundTime: Int64?
@@ -370,7 +371,7 @@ extension ShopActivityGenerator {
             var refund = paid
             refund.kind = .orderRefunded
             refund.time = now + (random.chance(perMille: 300) ? random.between(5 * T.minute, T.hour)
-                                                               : random.between(2 * T.hour, 48 * T.hour))
+                                                               : random.between(2 * T.hour, 24 * T.hour))
             fullRefund = random.chance(perMille: 550)
             if !fullRefund { refund.amount = partialRefund(paid.amount) }
             refundTime = refund.time
@@ -378,8 +379,8 @@ extension ShopActivityGenerator {
         }
         let r = random.below(100)
         let shipTime = now + (r < 25 ? random.between(20 * T.minute, 2 * T.hour)
-                              : r < 90 ? random.between(2 * T.hour, 22 * T.hour)
-                              : random.between(25 * T.hour, 40 * T.hour))
+                              : r < 90 ? random.between(2 * T.hour, 12 * T.hour)
+                              : random.between(25 * T.hour, 30 * T.hour))
         if fullRefund, let refundTime, refundTime < shipTime { return }
         var shipped = paid
         shipped.kind = .orderShipped
