@@ -36,7 +36,7 @@ struct PendingStep {
     var kind: StepKind
     /// `Channel.rawValue` or -1.
     var channel: Int8 = -1
-    /// Page view: landing page of an ad arrival. Chat answer: by a human after an auto reply. Etc.
+    /// Page view: the landing page of an ad arrival (`landing: true`).
     var flag: Bool = false
     /// Write the step's optional detail: `dwell_ms`, a click's `visitor_id`,
     /// `items`, `promised_ship_by`, an explicit `"auto":false`.
