@@ -20,10 +20,13 @@ public struct GeneratorOptions: Sendable, Equatable {
     public var dirty: Bool
     /// The shops' UTC offset: drives the daily rhythm and the `+08:00` of `ts`.
     public var utcOffsetSeconds: Int
-    /// Bound on the future story steps held in memory. When reached, new
-    /// activity is limited to stand-alone ad impressions and steps more than
-    /// an hour ahead (shipping, late refunds) are no longer planned; only very
-    /// high rates in long runs get there.
+    /// Bound on the future story steps held in memory (about 64 bytes each).
+    /// Steps more than 10 minutes ahead (shipping, refunds, orders hours after
+    /// a chat) may use three quarters of it and are no longer planned beyond
+    /// that. When the bound is reached, only stand-alone ad impressions start
+    /// until running stories have drained below it. With the default, follow
+    /// mode keeps every story up to about 2,000 records/s; far higher rates
+    /// shift the mix towards impressions and drop some shipments.
     public var maxPendingSteps: Int
 
     public init(

@@ -36,11 +36,13 @@ struct PendingStep {
     var kind: StepKind
     /// `Channel.rawValue` or -1.
     var channel: Int8 = -1
-    /// Page view: landing page of an ad arrival. Chat answer: by a human after an auto reply. Etc.
+    /// Page view: the landing page of an ad arrival (`landing: true`).
     var flag: Bool = false
     /// Write the step's optional detail: `dwell_ms`, a click's `visitor_id`,
     /// `items`, `promised_ship_by`, an explicit `"auto":false`.
     var showsDetail: Bool = false
+    /// Planned more than `PendingSteps.longWait` ahead (counted against its own budget).
+    var waitsLong: Bool = false
     /// Page number, chat turn, or rating score.
     var sub: Int16 = 0
     /// Index into the agents of the shop, or -1.
@@ -72,14 +74,22 @@ struct PendingSteps {
     private var heap: [PendingStep] = []
     private var nextSeq: UInt64 = 0
 
+    /// Steps further ahead than this (shipping, refunds, orders hours after a
+    /// chat) are the ones that pile up at high rates.
+    static let longWait: Int64 = 10 * 60_000
+
     var count: Int { heap.count }
+    /// How many of `count` wait long.
+    private(set) var longCount = 0
 
     /// Time of the earliest pending step.
     var earliest: Int64? { heap.first?.time }
 
-    mutating func push(_ step: PendingStep) {
+    mutating func push(_ step: PendingStep, waitsLong: Bool) {
         var step = step
         step.seq = nextSeq
+        step.waitsLong = waitsLong
+        if waitsLong { longCount += 1 }
         nextSeq += 1
         heap.append(step)
         var child = heap.count - 1
@@ -94,6 +104,7 @@ struct PendingSteps {
 
     mutating func popEarliest() -> PendingStep {
         let top = heap[0]
+        if top.waitsLong { longCount -= 1 }
         let last = heap.removeLast()
         if !heap.isEmpty {
             var parent = 0

@@ -28,6 +28,8 @@ public struct ShopActivityGenerator: Sendable, Sequence, IteratorProtocol {
     var recent: [GeneratedRecord] = []
     var recentNext = 0
     let startMillis: Int64
+    /// End of a bounded run.
+    let endMillis: Int64?
     let offsetMillis: Int64
 
     static let second: Int64 = 1000
@@ -53,6 +55,7 @@ public struct ShopActivityGenerator: Sendable, Sequence, IteratorProtocol {
         shopIDs = shops.map(\.id)
         shopWeights = runningSums(shops.map { _ in castRandom.between(1, 10) })
         startMillis = options.start.millis
+        endMillis = options.duration.map { options.start.millis + $0.millis }
         offsetMillis = Int64(options.utcOffsetSeconds) * 1000
         timeline = EmissionTimeline(
             start: options.start.millis, duration: options.duration?.millis,
@@ -130,11 +133,17 @@ public struct ShopActivityGenerator: Sendable, Sequence, IteratorProtocol {
         }
     }
 
-    /// Queues a future step. Past `maxPendingSteps`, steps more than an hour
-    /// ahead are dropped: memory stays bounded in follow mode at any rate.
+    /// Queues a future step, within the memory bound. A step after the end
+    /// of a bounded run is never emitted, so it is not kept. Steps far ahead
+    /// (`PendingSteps.longWait`) may fill three quarters of
+    /// `maxPendingSteps` and are dropped beyond it (an order then never
+    /// ships, a late reply never comes), so running sessions and chats always
+    /// find room.
     mutating func schedule(_ step: PendingStep, now: Int64) {
-        if step.time - now > Self.hour && pending.count >= options.maxPendingSteps { return }
-        pending.push(step)
+        if let endMillis, step.time >= endMillis { return }
+        let waitsLong = step.time - now > PendingSteps.longWait
+        if waitsLong && pending.longCount >= options.maxPendingSteps / 4 * 3 { return }
+        pending.push(step, waitsLong: waitsLong)
     }
 
     // MARK: - Dirty records

@@ -12,8 +12,6 @@ import KPICore
 // - Spend reports: every 15 minutes per `reported` campaign.
 
 extension ShopActivityGenerator {
-    typealias T = ShopActivityGenerator
-
     // MARK: - Starting stories
 
     /// A new story at a record time with nothing due: its first event.
@@ -64,7 +62,7 @@ extension ShopActivityGenerator {
             step = newOrder(shop, at: time, buyer: buyer, agent: -1, channel: -1, campaign: -1)
             step.kind = kind
             if kind == .orderRefunded { step.amount = partialRefund(step.amount) }
-            if kind == .orderShipped { step.extra = time + T.day; step.showsDetail = true }
+            if kind == .orderShipped { step.extra = time + Self.day; step.showsDetail = true }
         }
         prepare(&step)
         return step
@@ -162,16 +160,16 @@ extension ShopActivityGenerator {
     }
 
     mutating func scheduleFirstSpendReports() {
-        let period = 15 * T.minute
+        let period = 15 * Self.minute
         let firstEnd = (CivilTime.floorDiv(startMillis, period) + 1) * period
         for shop in shops.indices {
             for (index, campaign) in shops[shop].campaigns.enumerated() where campaign.billing == .reported {
                 // Reported a few seconds after the period's end; `story` numbers the period.
-                var step = PendingStep(kind: .adSpend, shop: Int32(shop), time: firstEnd + random.below(30 * T.second))
+                var step = PendingStep(kind: .adSpend, shop: Int32(shop), time: firstEnd + random.below(30 * Self.second))
                 step.campaign = Int16(index)
                 step.channel = campaign.channel.rawValue
                 step.story = firstEnd / period
-                pending.push(step)
+                pending.push(step, waitsLong: false)
             }
         }
     }
@@ -189,7 +187,7 @@ extension ShopActivityGenerator {
         case .adSpend:
             // Spend of the quarter hour ending around now, following the rhythm.
             let campaign = shops[Int(step.shop)].campaigns[Int(step.campaign)]
-            let weight = DailyRhythm.weight(atMillis: step.time - T.minute, offsetMillis: offsetMillis)
+            let weight = DailyRhythm.weight(atMillis: step.time - Self.minute, offsetMillis: offsetMillis)
             step.amount = Swift.max(100, campaign.price * weight / 100 * random.between(70, 130) / 100)
         case .chatAnswer:
             step.showsDetail = random.chance(perMille: 250)  // an explicit "auto":false
@@ -200,8 +198,8 @@ extension ShopActivityGenerator {
 
     /// Milliseconds on a page: mostly 5..60 s, some up to 5 min.
     mutating func drawDwell() -> Int64 {
-        random.chance(perMille: 800) ? random.between(3 * T.second, 60 * T.second)
-                                     : random.between(60 * T.second, 5 * T.minute)
+        random.chance(perMille: 800) ? random.between(3 * Self.second, 60 * Self.second)
+                                     : random.between(60 * Self.second, 5 * Self.minute)
     }
 
     /// Plans the steps that follow `step`, just emitted at `step.time`.
@@ -211,19 +209,19 @@ extension ShopActivityGenerator {
         case .adImpression:
             let campaign = shops[Int(step.shop)].campaigns[Int(step.campaign)]
             if pending.count < options.maxPendingSteps && random.chance(perMille: campaign.clickPerMille) {
-                schedule(newClick(step.shop, at: now + random.between(T.second, 20 * T.second), campaign: step.campaign), now: now)
+                schedule(newClick(step.shop, at: now + random.between(Self.second, 20 * Self.second), campaign: step.campaign), now: now)
             }
         case .adClick:
             // Most clicks arrive: the landing page loads.
             if random.chance(perMille: 850) {
-                let arrival = newBrowsingSession(step.shop, at: now + random.between(T.second, 6 * T.second),
+                let arrival = newBrowsingSession(step.shop, at: now + random.between(Self.second, 6 * Self.second),
                                                  visitor: step.party, channel: step.channel,
                                                  campaign: step.campaign, landing: true)
                 schedule(arrival, now: now)
             }
         case .adSpend:
             var nextReport = step
-            nextReport.time = (step.story + 1) * 15 * T.minute + random.below(30 * T.second)
+            nextReport.time = (step.story + 1) * 15 * Self.minute + random.below(30 * Self.second)
             nextReport.story += 1
             schedule(nextReport, now: now)
         case .pageView:
@@ -256,11 +254,11 @@ extension ShopActivityGenerator {
         guard page.extra >= 2 else { return }
         // The session is over: some visitors ask a question, some just buy.
         if random.chance(perMille: 70) {
-            schedule(newChat(page.shop, at: now + random.between(20 * T.second, 3 * T.minute),
+            schedule(newChat(page.shop, at: now + random.between(20 * Self.second, 3 * Self.minute),
                              channel: page.channel, campaign: page.campaign), now: now)
         } else if random.chance(perMille: 35) {
             let buyer = shops[Int(page.shop)].buyer(&random, returningPerMille: 300)
-            schedule(newOrder(page.shop, at: now + random.between(T.minute, 10 * T.minute), buyer: buyer,
+            schedule(newOrder(page.shop, at: now + random.between(Self.minute, 10 * Self.minute), buyer: buyer,
                               agent: -1, channel: page.channel, campaign: page.campaign), now: now)
         }
     }
@@ -275,24 +273,24 @@ extension ShopActivityGenerator {
         let r = random.below(1000)
         var delay: Int64?
         if r < 600 {
-            delay = random.between(5 * T.second, 90 * T.second) * pace / 1000
+            delay = random.between(5 * Self.second, 90 * Self.second) * pace / 1000
         } else if r < 800 {
-            delay = random.between(90 * T.second, 4 * T.minute) * pace / 1000
+            delay = random.between(90 * Self.second, 4 * Self.minute) * pace / 1000
         } else if r < 880 {
-            delay = Swift.min(random.between(4 * T.minute, 9 * T.minute) * pace / 1000, 9 * T.minute + 30 * T.second)
+            delay = Swift.min(random.between(4 * Self.minute, 9 * Self.minute) * pace / 1000, 9 * Self.minute + 30 * Self.second)
         } else if r < 930 {
-            delay = random.between(11 * T.minute, 25 * T.minute)  // answered, but after the 10-minute timeout
+            delay = random.between(11 * Self.minute, 25 * Self.minute)  // answered, but after the 10-minute timeout
         }
         if question.sub == 1 && random.chance(perMille: 400) {
             var auto = question
             auto.kind = .chatAutoReply
-            auto.time = now + random.between(T.second, 3 * T.second)
+            auto.time = now + random.between(Self.second, 3 * Self.second)
             schedule(auto, now: now)
         }
-        if (delay ?? .max) > 45 * T.second && random.chance(perMille: 350) {
+        if (delay ?? .max) > 45 * Self.second && random.chance(perMille: 350) {
             var insist = question
             insist.kind = .chatFollowUp
-            insist.time = now + random.between(15 * T.second, Swift.min((delay ?? .max) - 5 * T.second, 150 * T.second))
+            insist.time = now + random.between(15 * Self.second, Swift.min((delay ?? .max) - 5 * Self.second, 150 * Self.second))
             schedule(insist, now: now)
         }
         guard let delay else {
@@ -314,7 +312,7 @@ extension ShopActivityGenerator {
             var question = answer
             question.kind = .chatQuestion
             question.sub += 1
-            question.time = answer.time + random.between(10 * T.second, 3 * T.minute)
+            question.time = answer.time + random.between(10 * Self.second, 3 * Self.minute)
             schedule(question, now: answer.time)
         } else {
             endChat(answer, answered: true)
@@ -329,11 +327,11 @@ extension ShopActivityGenerator {
             var rating = last
             rating.kind = .chatRating
             rating.sub = Int16(drawScore(happy: answered))
-            rating.time = now + (answered ? random.between(20 * T.second, 5 * T.minute) : random.between(11 * T.minute, 20 * T.minute))
+            rating.time = now + (answered ? random.between(20 * Self.second, 5 * Self.minute) : random.between(11 * Self.minute, 20 * Self.minute))
             schedule(rating, now: now)
         }
         if random.chance(perMille: answered ? 350 : 80) {
-            let later = random.chance(perMille: 850) ? random.between(T.minute, 3 * T.hour) : random.between(3 * T.hour, 30 * T.hour)
+            let later = random.chance(perMille: 850) ? random.between(Self.minute, 3 * Self.hour) : random.between(3 * Self.hour, 30 * Self.hour)
             let agent: Int16 = random.chance(perMille: 200) ? last.agent : -1
             schedule(newOrder(last.shop, at: now + later, buyer: last.party, agent: agent,
                               channel: last.channel, campaign: last.campaign), now: now)
@@ -348,20 +346,21 @@ extension ShopActivityGenerator {
         if r < 820 {
             var paid = created
             paid.kind = .orderPaid
-            paid.time = now + (random.chance(perMille: 600) ? random.between(10 * T.second, 3 * T.minute)
-                                                              : random.between(3 * T.minute, 15 * T.minute))
+            paid.time = now + (random.chance(perMille: 600) ? random.between(10 * Self.second, 3 * Self.minute)
+                                                              : random.between(3 * Self.minute, 15 * Self.minute))
             schedule(paid, now: now)
         } else if r < 920 {
             var cancelled = created
             cancelled.kind = .orderCancelled
-            cancelled.time = now + random.between(10 * T.minute, 2 * T.hour)
+            cancelled.time = now + random.between(10 * Self.minute, 2 * Self.hour)
             schedule(cancelled, now: now)
         }
         // Else: never paid, never closed (within the run).
     }
 
     /// Shipping against a promise of 24 hours (a tenth late), and a refund
-    /// for some: quick ones before shipping, most after delivery.
+    /// for some: quick ones before shipping, most later. Horizons stay within
+    /// a day or so: these steps are what fills memory at high rates.
     mutating func planAfterPaid(_ paid: PendingStep) {
         let now = paid.time
         var refundTime: Int64?
@@ -369,22 +368,22 @@ extension ShopActivityGenerator {
         if random.chance(perMille: 70) {
             var refund = paid
             refund.kind = .orderRefunded
-            refund.time = now + (random.chance(perMille: 300) ? random.between(5 * T.minute, T.hour)
-                                                               : random.between(2 * T.hour, 48 * T.hour))
+            refund.time = now + (random.chance(perMille: 300) ? random.between(5 * Self.minute, Self.hour)
+                                                               : random.between(2 * Self.hour, 24 * Self.hour))
             fullRefund = random.chance(perMille: 550)
             if !fullRefund { refund.amount = partialRefund(paid.amount) }
             refundTime = refund.time
             schedule(refund, now: now)
         }
         let r = random.below(100)
-        let shipTime = now + (r < 25 ? random.between(20 * T.minute, 2 * T.hour)
-                              : r < 90 ? random.between(2 * T.hour, 22 * T.hour)
-                              : random.between(25 * T.hour, 40 * T.hour))
+        let shipTime = now + (r < 25 ? random.between(20 * Self.minute, 2 * Self.hour)
+                              : r < 90 ? random.between(2 * Self.hour, 12 * Self.hour)
+                              : random.between(25 * Self.hour, 30 * Self.hour))
         if fullRefund, let refundTime, refundTime < shipTime { return }
         var shipped = paid
         shipped.kind = .orderShipped
         shipped.time = shipTime
-        shipped.extra = now + 24 * T.hour
+        shipped.extra = now + 24 * Self.hour
         shipped.showsDetail = random.chance(perMille: 950)
         schedule(shipped, now: now)
     }

@@ -3,22 +3,28 @@ import KPICore
 import EventGenerator
 
 // Test-side reading of generated records, independent of the generator's
-// code: Foundation's JSONDecoder for the JSON, events.md for the schema.
+// code: Foundation's JSONSerialization for the JSON, events.md for the schema.
 
 /// A decoded JSON value that keeps the JSON type (a bool is not a number).
-enum JSONValue: Decodable, Equatable, Sendable {
+enum JSONValue: Equatable, Sendable {
     case string(String), integer(Int64), number(Double), bool(Bool), null
     case array([JSONValue]), object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let v = try? c.decode(Bool.self) { self = .bool(v); return }
-        if let v = try? c.decode(Int64.self) { self = .integer(v); return }
-        if let v = try? c.decode(Double.self) { self = .number(v); return }
-        if let v = try? c.decode(String.self) { self = .string(v); return }
-        if let v = try? c.decode([JSONValue].self) { self = .array(v); return }
-        self = .object(try c.decode([String: JSONValue].self))
+    /// From JSONSerialization's output. A JSON `true` is an NSNumber whose
+    /// objCType is "c"; integers and fractions have other objCTypes.
+    init(_ any: Any) {
+        switch any {
+        case let s as String: self = .string(s)
+        case let a as [Any]: self = .array(a.map(JSONValue.init))
+        case let o as [String: Any]: self = .object(o.mapValues(JSONValue.init))
+        case let n as NSNumber:
+            switch String(cString: n.objCType) {
+            case "c", "B": self = .bool(n.boolValue)
+            case "d", "f": self = .number(n.doubleValue)
+            default: self = .integer(n.int64Value)
+            }
+        default: self = .null
+        }
     }
 
     var string: String? { if case .string(let s) = self { s } else { nil } }
@@ -26,8 +32,8 @@ enum JSONValue: Decodable, Equatable, Sendable {
 
 /// The record's value as a JSON object, or nil when it is not one.
 func jsonObject(_ record: GeneratedRecord) -> [String: JSONValue]? {
-    guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(record.value)),
-          case .object(let fields) = value else { return nil }
+    guard let any = try? JSONSerialization.jsonObject(with: Data(record.value)),
+          case .object(let fields) = JSONValue(any) else { return nil }
     return fields
 }
 
@@ -62,7 +68,14 @@ let fieldTypes: [String: FieldType] = [
 
 /// Amount text with at most two fraction digits (events.md).
 func isDecimalText(_ s: String) -> Bool {
-    s.range(of: #"^-?[0-9]+(\.[0-9]{1,2})?$"#, options: .regularExpression) != nil
+    let parts = s.drop(while: { $0 == "-" }).split(separator: ".", omittingEmptySubsequences: false)
+    return s.filter { $0 == "-" }.count <= (s.hasPrefix("-") ? 1 : 0)
+        && (1...2).contains(parts.count) && !parts[0].isEmpty && parts[0].allSatisfy(\.isASCIIDigit)
+        && (parts.count == 1 || ((1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isASCIIDigit)))
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
 
 /// Cents of an amount value, if it is a well-formed one.
@@ -91,23 +104,34 @@ func millis(_ value: JSONValue) -> Int64? {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SS[.fff]` then `Z` or `+HH:MM` / `-HH:MM`, strictly.
 func parseRFC3339(_ text: String) -> Int64? {
-    let pattern = #"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"#
-    guard let regex = try? NSRegularExpression(pattern: pattern),
-          let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
-    func group(_ i: Int) -> String? {
-        Range(m.range(at: i), in: text).map { String(text[$0]) }
+    let b = Array(text.utf8)
+    func digits(_ from: Int, _ count: Int) -> Int64? {
+        guard from + count <= b.count else { return nil }
+        var v: Int64 = 0
+        for c in b[from..<(from + count)] {
+            guard (0x30...0x39).contains(c) else { return nil }
+            v = v * 10 + Int64(c - 0x30)
+        }
+        return v
     }
-    let days = CivilTime.days(year: Int(group(1)!)!, month: Int(group(2)!)!, day: Int(group(3)!)!)
-    var ms = days * 86_400_000 + Int64(group(4)!)! * 3_600_000 + Int64(group(5)!)! * 60_000 + Int64(group(6)!)! * 1000
-    if let fraction = group(7) { ms += Int64(fraction.dropFirst().prefix(3).padding(toLength: 3, withPad: "0", startingAt: 0))! }
-    let zone = group(8)!
-    if zone != "Z" {
-        let sign: Int64 = zone.hasPrefix("-") ? -1 : 1
-        let hh = Int64(zone.dropFirst().prefix(2))!, mm = Int64(zone.suffix(2))!
-        ms -= sign * (hh * 3_600_000 + mm * 60_000)
+    guard b.count >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A,
+          let y = digits(0, 4), let mo = digits(5, 2), let d = digits(8, 2),
+          let h = digits(11, 2), let mi = digits(14, 2), let sec = digits(17, 2),
+          (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 60 else { return nil }
+    var ms = CivilTime.days(year: Int(y), month: Int(mo), day: Int(d)) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000
+    var i = 19
+    if b[i] == 0x2E {
+        guard let f = digits(20, 3) else { return nil }
+        ms += f
+        i = 23
     }
-    return ms
+    if i == b.count - 1 && b[i] == 0x5A { return ms }
+    guard i == b.count - 6, b[i] == 0x2B || b[i] == 0x2D, b[i + 3] == 0x3A,
+          let oh = digits(i + 1, 2), let om = digits(i + 4, 2) else { return nil }
+    let sign: Int64 = b[i] == 0x2D ? -1 : 1
+    return ms - sign * (oh * 3_600_000 + om * 60_000)
 }
 
 /// What is wrong with an event object against events.md, or nil when it is valid.
