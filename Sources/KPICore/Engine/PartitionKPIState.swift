@@ -94,7 +94,7 @@ public struct PartitionKPIState {
     var retainedMonthStart: Int64 = .min
 
     /// Event id hash → local day of the event; dropped with the day.
-    var seenEvents: [UInt64: Int64] = [:]
+    var seenEvents = IDMap<Int64>(empty: 0)
     var turnDeadlines = TurnDeadlineQueue()
     /// Windows evicted since the last drain, with their last metrics.
     var evicted: [EvictedWindow] = []
