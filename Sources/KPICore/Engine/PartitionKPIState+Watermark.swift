@@ -82,6 +82,6 @@ extension PartitionKPIState {
             }
             shops[k].buyers = buyers
         }
-        seenEvents = seenEvents.filter { $0.value >= oldestDay }
+        seenEvents = seenEvents.filter { $0 >= oldestDay }
     }
 }

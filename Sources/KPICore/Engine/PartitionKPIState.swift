@@ -23,6 +23,28 @@ struct ShopState {
     var chatSessions: [String: ChatSession] = [:]
     var browsingSessions: [String: BrowsingSession] = [:]
     var buyers: [UInt64: BuyerHistory] = [:]
+
+    /// Adds a page view to its browsing session; the session before and after.
+    mutating func recordView(session id: String, time: Int64, tie: UInt64, channel: Int32, campaign: Int32)
+        -> (previous: BrowsingSession?, current: BrowsingSession) {
+        let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1, lastTime: time)
+        var previous: BrowsingSession? = nil
+        var current = fresh
+        if let index = browsingSessions.index(forKey: id) {
+            var s = browsingSessions.values[index]
+            previous = s
+            s.views += 1
+            if time > s.lastTime { s.lastTime = time }
+            if time != s.firstTime ? time < s.firstTime : tie < s.firstTie {
+                s.firstTime = time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
+            }
+            browsingSessions.values[index] = s
+            current = s
+        } else {
+            browsingSessions[id] = fresh
+        }
+        return (previous, current)
+    }
 }
 
 /// All KPI state of one input partition (every event of a shop is on one
@@ -72,7 +94,7 @@ public struct PartitionKPIState {
     var retainedMonthStart: Int64 = .min
 
     /// Event id hash → local day of the event; dropped with the day.
-    var seenEvents: [UInt64: Int64] = [:]
+    var seenEvents = IDMap<Int64>(empty: 0)
     var turnDeadlines = TurnDeadlineQueue()
     /// Windows evicted since the last drain, with their last metrics.
     var evicted: [EvictedWindow] = []
@@ -117,9 +139,8 @@ public struct PartitionKPIState {
         if let r = recordTimestamp, t - r.millis > skew { return .future }
         if t < retainedFromTime { return .late }
         let idHash = StableHash.hash(event.eventID)
-        if seenEvents[idHash] != nil { return .duplicate }
         let p = place(t)
-        seenEvents[idHash] = p.day
+        if seenEvents.updateValue(p.day, forKey: idHash) != nil { return .duplicate }
         let shop = shopIndex(for: event.shopID)
         apply(event, shop: shop, at: p, tie: idHash)
         if maxEventTime.map({ t > $0 }) ?? true {
@@ -202,23 +223,14 @@ public struct PartitionKPIState {
     /// Updates a browsing session and moves its bounce contribution when its
     /// first page view or its view count changed.
     mutating func noteBrowsing(shop: Int32, session id: String, at p: Placement, tie: UInt64, channel: Int32, campaign: Int32) {
-        guard var s = shops[Int(shop)].browsingSessions[id] else {
-            shops[Int(shop)].browsingSessions[id] = BrowsingSession(
-                firstTime: p.time, firstTie: tie, channel: channel, campaign: campaign, views: 1, lastTime: p.time)
+        let (previous, current) = shops[Int(shop)].recordView(session: id, time: p.time, tie: tie, channel: channel, campaign: campaign)
+        guard let old = previous else {
             var d = CounterDelta(.browseSessions)
             d.append(.bouncedSessions)
             addBrowsing(d, shop: shop, channel: channel, campaign: campaign, at: p)
             return
         }
-        let old = s
-        s.views += 1
-        if p.time > s.lastTime { s.lastTime = p.time }
-        let becomesFirst = p.time != s.firstTime ? p.time < s.firstTime : tie < s.firstTie
-        if becomesFirst {
-            s.firstTime = p.time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
-        }
-        shops[Int(shop)].browsingSessions[id] = s
-        if becomesFirst {
+        if current.firstTime != old.firstTime || current.firstTie != old.firstTie {
             var retract = CounterDelta(.browseSessions, -1)
             if old.views == 1 { retract.append(.bouncedSessions, -1) }
             let oldPlace = place(old.firstTime)
@@ -227,9 +239,10 @@ public struct PartitionKPIState {
             }
             addBrowsing(CounterDelta(.browseSessions), shop: shop, channel: channel, campaign: campaign, at: p)
         } else if old.views == 1 {
-            let firstPlace = place(s.firstTime)
+            let firstPlace = place(current.firstTime)
             if firstPlace.day >= retainedFromDay {
-                addBrowsing(CounterDelta(.bouncedSessions, -1), shop: shop, channel: s.channel, campaign: s.campaign, at: firstPlace)
+                addBrowsing(CounterDelta(.bouncedSessions, -1), shop: shop, channel: current.channel,
+                            campaign: current.campaign, at: firstPlace)
             }
         }
     }
@@ -270,6 +283,8 @@ public struct PartitionKPIState {
         }
     }
 
+    static let calendarTypes: [WindowType] = [.day, .week, .month]
+
     /// Index of the window of `type` containing `p` in scope `s`, created
     /// when `create` and still retained; nil when evicted.
     @inline(__always)
@@ -301,18 +316,26 @@ public struct PartitionKPIState {
 
     mutating func noteVisitor(_ id: UInt64, in scope: Int32, at p: Placement) {
         let s = Int(scope)
-        if let i = windowIndex(s, .day, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        scopes[s].rolling.noteVisitor(id, hour: p.hour)
+        // Every window gets every id at once, so an id the (exact) day set
+        // already holds is already in the week and month sets too.
+        if let i = windowIndex(s, .day, p, create: true) {
+            if scopes[s].windows[i].visitors.containsExactly(id) { return }
+            scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true
+        }
         if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
         if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
-        scopes[s].rolling.noteVisitor(id, hour: p.hour)
     }
 
     mutating func noteBuyer(_ id: UInt64, in scope: Int32, at p: Placement) {
         let s = Int(scope)
-        if let i = windowIndex(s, .day, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        scopes[s].rolling.noteBuyer(id, hour: p.hour)
+        if let i = windowIndex(s, .day, p, create: true) {
+            if scopes[s].windows[i].buyers.containsExactly(id) { return }
+            scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true
+        }
         if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
         if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
-        scopes[s].rolling.noteBuyer(id, hour: p.hour)
     }
 
     /// The customer-service scopes credited for `agent`: the agent, its teams, the shop.
@@ -337,21 +360,25 @@ public struct PartitionKPIState {
 
     mutating func noteInquiry(_ buyer: UInt64, scope: Int32, at p: Placement) {
         let s = Int(scope)
-        for type in [WindowType.day, .week, .month] {
+        scopes[s].rolling.noteInquiry(buyer, time: p.time)
+        for type in Self.calendarTypes {
             if let i = windowIndex(s, type, p, create: true) {
-                if let first = scopes[s].windows[i].inquirers[buyer], first <= p.time { continue }
+                // An earlier first inquiry in the day is also one in its week and month.
+                if let first = scopes[s].windows[i].inquirers[buyer], first <= p.time {
+                    if type == .day { return }
+                    continue
+                }
                 scopes[s].windows[i].inquirers[buyer] = p.time
                 scopes[s].windows[i].dirty = true
             }
         }
-        scopes[s].rolling.noteInquiry(buyer, time: p.time)
     }
 
     mutating func noteAttributedPayer(_ buyer: UInt64, agent: Int32, at p: Placement, sign: Int64) {
         let targets = serviceScopes(agent: agent)
         for scope in [targets.agent] + targets.teams + [targets.shop] {
             let s = Int(scope)
-            for type in [WindowType.day, .week, .month] {
+            for type in Self.calendarTypes {
                 guard let i = windowIndex(s, type, p, create: true) else { continue }
                 let n = (scopes[s].windows[i].attributedPayers[buyer] ?? 0) + Int32(sign)
                 scopes[s].windows[i].attributedPayers[buyer] = n > 0 ? n : nil
@@ -367,7 +394,7 @@ public struct PartitionKPIState {
         let targets = serviceScopes(agent: agent)
         for scope in [targets.agent] + targets.teams + [targets.shop] {
             let s = Int(scope)
-            for type in [WindowType.day, .week, .month] {
+            for type in Self.calendarTypes {
                 if let i = windowIndex(s, type, p, create: false) { scopes[s].windows[i].dirty = true }
             }
             scopes[s].rolling.dirty = true

@@ -51,8 +51,8 @@ struct RollingAggregate {
     /// The watermark hour `sums` are positioned at; nil before any watermark.
     var hour: Int32? = nil
     /// Id → latest hour seen.
-    var visitors: [UInt64: Int32] = [:]
-    var buyers: [UInt64: Int32] = [:]
+    var visitors = IDMap<Int32>(empty: 0)
+    var buyers = IDMap<Int32>(empty: 0)
     /// Buyer → first inquiry time within each hour the buyer inquired (sorted).
     var inquiries: [UInt64: [Int64]] = [:]
     /// Buyer → hours of its attributed paid orders (sorted multiset).
@@ -103,15 +103,11 @@ struct RollingAggregate {
     }
 
     mutating func noteVisitor(_ id: UInt64, hour h: Int32) {
-        if let old = visitors[id], old >= h { return }
-        visitors[id] = h
-        dirty = true
+        if visitors.raise(id, to: h) { dirty = true }
     }
 
     mutating func noteBuyer(_ id: UInt64, hour h: Int32) {
-        if let old = buyers[id], old >= h { return }
-        buyers[id] = h
-        dirty = true
+        if buyers.raise(id, to: h) { dirty = true }
     }
 
     mutating func noteInquiry(_ buyer: UInt64, time: Int64) {
@@ -149,8 +145,8 @@ struct RollingAggregate {
         position(at: H)
         let from = Self.startHour(2, at: H)
         buckets = buckets.filter { $0.key >= from }
-        visitors = visitors.filter { $0.value >= from }
-        buyers = buyers.filter { $0.value >= from }
+        visitors = visitors.filter { $0 >= from }
+        buyers = buyers.filter { $0 >= from }
         let fromMillis = Int64(from) * 3_600_000
         var kept: [UInt64: [Int64]] = [:]
         for (b, times) in inquiries {

@@ -4,7 +4,7 @@
 /// The exact part stores 64-bit hashes, not the ids: a collision among 10,000
 /// ids has probability ≈ 3·10⁻¹² — exact for every practical purpose.
 public struct DistinctSet: Sendable, Hashable {
-    var exact: Set<UInt64> = []
+    var exact = IDSet()
     /// Empty while exact; the sketch once promoted.
     var sketch: HyperLogLog? = nil
 
@@ -18,16 +18,19 @@ public struct DistinctSet: Sendable, Hashable {
             sketch!.insert(hash: hash)
             return
         }
-        if exact.insert(hash).inserted && exact.count > threshold { promote() }
+        if exact.insert(hash) && exact.count > threshold { promote() }
     }
 
 
     mutating func promote() {
         var s = HyperLogLog()
-        for h in exact { s.insert(hash: h) }
+        for h in exact.elements { s.insert(hash: h) }
         sketch = s
-        exact = []
+        exact = IDSet()
     }
+
+    /// True when the set is exact and holds `hash` (false once estimated).
+    func containsExactly(_ hash: UInt64) -> Bool { sketch == nil && exact.contains(hash) }
 
     /// Exact count at or below the threshold, else the sketch's estimate.
     public var count: Int64 {

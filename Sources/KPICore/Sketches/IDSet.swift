@@ -1,0 +1,59 @@
+/// A set of `StableHash` values: open addressing with linear probing, no
+/// rehashing (the keys are already uniformly mixed, so `Set<UInt64>`'s
+/// SipHash pass would be wasted work on the hot path). Load ≤ 1/2.
+///
+/// 0 marks an empty slot; the id hashing to 0 is stored as 1 (one of 2⁶⁴
+/// values merged with another — no practical effect on counts).
+struct IDSet: Sendable, Hashable {
+    private(set) var slots: [UInt64] = []
+    private(set) var count = 0
+
+    init() {}
+
+    @inline(__always)
+    static func key(_ h: UInt64) -> UInt64 { h == 0 ? 1 : h }
+
+    func contains(_ hash: UInt64) -> Bool {
+        guard !slots.isEmpty else { return false }
+        let k = Self.key(hash)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: k) & mask
+        return slots.withUnsafeBufferPointer { s in
+            while true {
+                let v = s[i]
+                if v == k { return true }
+                if v == 0 { return false }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// Inserts; true when it was not there yet.
+    @discardableResult
+    mutating func insert(_ hash: UInt64) -> Bool {
+        if (count + 1) * 2 > slots.count { grow() }
+        let k = Self.key(hash)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: k) & mask
+        let inserted: Bool = slots.withUnsafeMutableBufferPointer { s in
+            while true {
+                let v = s[i]
+                if v == k { return false }
+                if v == 0 { s[i] = k; return true }
+                i = (i + 1) & mask
+            }
+        }
+        if inserted { count += 1 }
+        return inserted
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: max(16, old.count * 2))
+        count = 0
+        for v in old where v != 0 { insert(v) }
+    }
+
+    /// The stored hashes, in slot order.
+    var elements: [UInt64] { slots.filter { $0 != 0 } }
+}
