@@ -189,6 +189,16 @@ final class ConfigReader {
         return scalar(entry.value, at: path, secret: secret)
     }
 
+    /// The value of an entry of a free map (which is present, by key): a
+    /// problem saying `fix` when it is empty, or when it is not a single value.
+    func entryValue(_ m: MappingInput, _ key: String, secret: Bool, fix: String) -> ScalarInput? {
+        if let s = scalar(m, key, secret: secret) { return s }
+        if let node = m.entries[key]?.value, Self.isNull(node) {
+            problem(m.path.key(key), line: Self.line(m.entries[key]?.key), "has no value: \(fix)")
+        }
+        return nil
+    }
+
     /// A list item or map value as a single value.
     func scalar(_ node: Node, at path: ConfigPath, secret: Bool = false) -> ScalarInput? {
         if Self.isNull(node) { return nil }

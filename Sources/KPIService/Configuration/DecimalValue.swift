@@ -17,7 +17,7 @@ public struct DecimalValue: Sendable, Hashable, Comparable, CustomStringConverti
     public init(_ integer: Int64) { self.init(units: integer, scale: 0) }
 
     /// Parses `-12`, `0.85`, `+3.5`, `.5`, `1_000`; nil for anything else
-    /// (exponents, `inf`, text) or beyond 18 significant digits.
+    /// (exponents, `inf`, text), beyond 18 fraction digits, or beyond `Int64` as units.
     public init?(_ text: String) {
         var s = Substring(text.filter { $0 != "_" })
         var negative = false
@@ -27,7 +27,7 @@ public struct DecimalValue: Sendable, Hashable, Comparable, CustomStringConverti
         let whole = parts[0], fraction = parts.count == 2 ? parts[1] : ""
         guard !(whole.isEmpty && fraction.isEmpty),
               (whole + fraction).allSatisfy({ $0.isASCII && $0.isNumber }),
-              whole.count + fraction.count <= 18,
+              fraction.count <= 18,
               let digits = Int64(whole + fraction) else { return nil }
         self.init(units: negative ? -digits : digits, scale: fraction.count)
     }

@@ -148,10 +148,7 @@ struct ConfigDecoder {
         var properties: [String: String] = [:]
         for key in p.keys {
             let secret = KafkaConfiguration.isSecret(key)
-            guard let s = reader.scalar(p, key, secret: secret) else {
-                reader.problem(p.path.key(key), line: ConfigReader.line(p.entries[key]?.key), "has no value: write the property's value, or remove the line")
-                continue
-            }
+            guard let s = reader.entryValue(p, key, secret: secret, fix: "write the property's value, or remove the line") else { continue }
             properties[key] = s.text
         }
         // Properties only in the environment (typically secrets):
@@ -526,28 +523,30 @@ struct ConfigDecoder {
         switch kindName {
         case "webhook":
             // The URL may hold a token in its path or query (chat webhooks do), so it is treated as a secret.
-            guard let u = reader.required(m, "url", what: "the http(s) URL to POST alerts to") else { return nil }
-            let urlInput = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
-            guard let url = reader.nonEmpty(urlInput) else { return nil }
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  let host = parsed.host, !host.isEmpty else {
-                reader.problem(urlInput, "is not an http(s) URL: write it like https://alerts.example.com/kpi")
-                return nil
+            // Every key is checked even when the URL is wrong, so all problems show at once.
+            var url: String?
+            if let u = reader.required(m, "url", what: "the http(s) URL to POST alerts to") {
+                let urlInput = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
+                if let text = reader.nonEmpty(urlInput) {
+                    if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                       let host = parsed.host, !host.isEmpty {
+                        url = text
+                    } else {
+                        reader.problem(urlInput, "is not an http(s) URL: write it like https://alerts.example.com/kpi")
+                    }
+                }
             }
-            var webhook = ServiceConfiguration.Webhook(url: url)
+            var webhook = ServiceConfiguration.Webhook(url: url ?? "")
             webhook.timeout = reader.duration(m, "timeout", default: webhook.timeout, allowZero: false)
             webhook.maxRetries = reader.int(m, "max_retries", default: webhook.maxRetries, range: 0...100)
             webhook.queueSize = reader.int(m, "queue_size", default: webhook.queueSize, range: 1...1_000_000)
             let h = reader.mapping(m, "headers", allowed: nil)
             for key in h.keys {
-                guard let v = reader.scalar(h, key, secret: true) else {
-                    reader.problem(h.path.key(key), line: ConfigReader.line(h.entries[key]?.key),
-                                   "has no value: write the header's value, or set \(h.path.key(key).environmentName ?? "it") in the environment")
-                    continue
-                }
+                guard let v = reader.entryValue(h, key, secret: true,
+                                                fix: "write the header's value, or set \(h.path.key(key).environmentName ?? "it") in the environment") else { continue }
                 webhook.headers[key] = v.text
             }
-            return ServiceConfiguration.Receiver(name: name, kind: .webhook(webhook))
+            return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .webhook(webhook))
         case "kafka":
             guard let t = reader.required(m, "topic", what: "the topic to write alerts to, e.g. kpi.alerts"),
                   let topic = reader.nonEmpty(t) else { return nil }
