@@ -100,6 +100,10 @@ struct ConfigDecoder {
         let output = reader.mapping(top, "output", allowed: ["snapshot_emit_interval", "checkpoint_interval"])
         configuration.output.snapshotEmitInterval = reader.duration(output, "snapshot_emit_interval", default: .seconds(1), allowZero: false)
         configuration.output.checkpointInterval = reader.duration(output, "checkpoint_interval", default: .seconds(60), allowZero: false)
+        // The engine's own check, as a safety net: the ranges above should already keep it happy.
+        do { try configuration.kpi.validate() } catch {
+            reader.problem(ConfigPath.root.key("kpi"), line: nil, error.description)
+        }
         reportUnknownVariables()
         return configuration
     }

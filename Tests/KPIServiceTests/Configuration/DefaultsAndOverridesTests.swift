@@ -129,3 +129,58 @@ struct DefaultsAndOverridesTests {
         #expect(problems.first?.message.contains("did you mean KPI_INGEST_HTTP_PORT") == true)
     }
 }
+
+@Suite("Scopes, routes and quiet hours")
+struct SelectionAndRoutingTests {
+    @Test("a target scope selects all, one id, a list, or the agents of a team, optionally in some shops")
+    func selections() throws {
+        let c = try validConfig(teamsYAML + """
+
+        targets:
+          - {rule: a, metric: sales, scope: {type: shop, ids: all}, window: day, value: 1}
+          - {rule: b, metric: ctr, scope: {type: channel, ids: search, shops: [s1]}, window: day, value: 0.01}
+          - {rule: c, metric: sessions, scope: {type: team, ids: [cs-s1, cs-s2]}, window: week, value: 10}
+          - {rule: d, metric: first_response_s, scope: {type: agent, team: cs-s2}, window: rolling_24h, value: 20}
+        """)
+        #expect(c.targets.map(\.selection) == [.all, .ids(["search"]), .ids(["cs-s1", "cs-s2"]), .agentsOfTeam("cs-s2")])
+        #expect(c.targets[1].shops == ["s1"])
+        #expect(c.targets.map(\.window) == [.day, .day, .week, .rolling24h])
+        #expect(c.targets[0].value == .money(Money(minorUnits: 100)))
+    }
+
+    @Test("a route naming a team tells the team's leads unless it lists its own")
+    func routeLeads() throws {
+        let c = try validConfig(teamsYAML + """
+
+        targets:
+          - {rule: r, metric: sales, scope: {type: shop}, window: day, value: 1}
+        alerts:
+          receivers:
+            log: {kind: log}
+            ops: {kind: kafka, topic: ops.alerts}
+          routes:
+            - {team: cs-s1, receivers: [log]}
+            - {scope_type: shop, rules: [r], leads: [ops-lead], receivers: [log, ops]}
+        """)
+        #expect(c.alerts.routes[0].leads == ["lead-s1"])
+        #expect(c.alerts.routes[1] == ServiceConfiguration.Route(scopeType: .shop, rules: ["r"], leads: ["ops-lead"], receivers: ["log", "ops"]))
+        #expect(c.alerts.receivers["ops"]?.kind == .kafka(topic: "ops.alerts"))
+    }
+
+    @Test("quiet hours are local HH:MM, and a range past midnight wraps")
+    func quietHours() throws {
+        let c = try validConfig(teamsYAML + """
+
+        alerts:
+          quiet_hours:
+            cs-s1: {from: "00:00", to: "08:00"}
+            cs-s2: {from: "22:30", to: "06:00"}
+        """)
+        let morning = try #require(c.alerts.quietHours["cs-s1"])
+        #expect(morning.contains(minuteOfDay: 0) && morning.contains(minuteOfDay: 479) && !morning.contains(minuteOfDay: 480))
+        let night = try #require(c.alerts.quietHours["cs-s2"])
+        #expect(night.contains(minuteOfDay: 23 * 60) && night.contains(minuteOfDay: 5 * 60) && !night.contains(minuteOfDay: 12 * 60))
+        #expect(configProblems(teamsYAML + "\nalerts:\n  quiet_hours:\n    cs-s1: {from: \"8am\", to: \"09:00\"}\n").map(\.path)
+                == ["alerts.quiet_hours.cs-s1.from"])
+    }
+}
