@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // The C binding: Debian's librdkafka 2.0.2 (client + mock cluster) via pkg-config.
@@ -43,6 +44,7 @@ let package = Package(
             dependencies: [
                 "KafkaClient", "KPICore", "EventGenerator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

@@ -8,7 +8,7 @@ struct KPIIngest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpi-ingest",
         abstract: "Shop KPIs from Kafka: order, chat and traffic events in; live KPI snapshots out.",
-        subcommands: [Generate.self, Backfill.self, Run.self]
+        subcommands: [Run.self, Backfill.self, Generate.self, CheckConfig.self]
     )
 }
 
