@@ -10,7 +10,8 @@ struct Backfill: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay the input topics from a time and write every window's final snapshot as JSON Lines.")
 
-    @OptionGroup var broker: BrokerOptions
+    @Option(help: "Kafka bootstrap servers, comma-separated (overrides kafka.brokers of the config).")
+    var brokers: String?
 
     @Option(help: "Replay from this time: RFC 3339 or a date (local midnight in the configured time zone).")
     var from: String
@@ -21,23 +22,23 @@ struct Backfill: ParsableCommand {
     @Option(help: "Write the snapshots to this file (default: standard output).")
     var output: String?
 
-    @OptionGroup var settings: KPISettingsOptions
+    @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
-        let configuration: KPIConfiguration
-        do { configuration = try settings.kpiConfiguration() } catch { exitWithError(error) }
+        let service = configOptions.load(brokers: brokers)
+        let configuration = service.kpi
         let zone = TimeZone(identifier: configuration.timeZoneID)!
         let fromTime = try parseInstant(from, flag: "--from", timeZone: zone)
         let untilTime = try until.map { try parseInstant($0, flag: "--until", timeZone: zone) }
         if let untilTime, untilTime <= fromTime { throw ValidationError("--until must be after --from.") }
         do {
-            let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+            let kafka = service.kafka.clientConfiguration
             let consumer = try KafkaConsumer(configuration: kafka, groupID: nil)
-            try consumer.waitUntilReachable(timeout: try broker.brokerTimeoutDuration())
-            let deadLetters = DeadLetterSink(producer: try KafkaProducer(configuration: kafka), topic: settings.topics.deadLetter)
+            try consumer.waitUntilReachable(timeout: .milliseconds(service.kafka.brokerTimeout.millis))
+            let deadLetters = DeadLetterSink(producer: try KafkaProducer(configuration: kafka), topic: service.kafka.topics.deadLetter)
             var progress = ProgressLine()
             let began = Date()
-            let job = BackfillJob(configuration: configuration, topics: settings.topics, from: fromTime, until: untilTime)
+            let job = BackfillJob(configuration: configuration, topics: service.kafka.topics, from: fromTime, until: untilTime)
             let (snapshots, summary) = try job.run(consumer: consumer, deadLetters: deadLetters, stop: .installedForProcess(), progress: &progress, emittedAt: { EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000)) })
             try consumer.close()
             let zoneRules = try ZoneRules(identifier: configuration.timeZoneID)
@@ -62,24 +63,33 @@ struct Backfill: ParsableCommand {
     }
 }
 
-/// KPI settings from the command line, until the YAML config exists.
-struct KPISettingsOptions: ParsableArguments {
-    @Option(help: "IANA time zone of the calendar windows.")
-    var timeZone: String = "Asia/Shanghai"
+/// `--config FILE`: the service configuration (YAML, `KPI_INGEST_*` overrides).
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (default: $KPI_INGEST_CONFIG or config/kpi-ingest.yaml; built-in defaults when that default file is absent).")
+    var config: String?
 
-    @Option(help: "Allowed lateness of events, e.g. 5m.")
-    var allowedLateness: String = "5m"
-
-    var topics: TopicNames { TopicNames() }
-
-    func kpiConfiguration() throws -> KPIConfiguration {
-        var c = KPIConfiguration()
-        guard TimeZone(identifier: timeZone) != nil else {
-            throw ValidationError("--time-zone \(timeZone) is not an IANA time zone name (e.g. Asia/Shanghai).")
+    /// Loads the configuration; every problem is printed with its place in the file and the command exits 1.
+    func load(brokers: String? = nil) -> ServiceConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        let explicit = config ?? env["KPI_INGEST_CONFIG"]
+        let path = explicit ?? ServiceConfiguration.defaultPath
+        do {
+            var c: ServiceConfiguration
+            if explicit == nil && !FileManager.default.fileExists(atPath: path) {
+                c = try ServiceConfiguration.parse(yaml: "{}", source: "(built-in defaults)", environment: env)
+            } else {
+                c = try ServiceConfiguration.load(path: path, environment: env)
+            }
+            if let brokers {
+                c.kafka.brokers = brokers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            }
+            return c
+        } catch {
+            FileHandle.standardError.write(Data("error: invalid configuration:\n".utf8))
+            for problem in error.problems {
+                FileHandle.standardError.write(Data("\(problem.formatted(source: error.source))\n".utf8))
+            }
+            Foundation.exit(1)
         }
-        c.timeZoneID = timeZone
-        c.allowedLateness = try parseDuration(allowedLateness, flag: "--allowed-lateness")
-        try c.validate()
-        return c
     }
 }

@@ -10,7 +10,10 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write synthetic but realistic shop events to the input topics (deterministic for a seed).")
 
-    @OptionGroup var broker: BrokerOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Option(help: "Kafka bootstrap servers, comma-separated (overrides kafka.brokers of the config).")
+    var brokers: String?
 
     @Option(help: "Events per second of event time.")
     var rate: Int = 1000
@@ -33,18 +36,19 @@ struct Generate: ParsableCommand {
     @Flag(help: "Pace events in real time from now on, without end (Ctrl-C stops).")
     var follow = false
 
-    @Option(help: "IANA time zone of the shops (their daily rhythm and dates on the command line).")
-    var timeZone: String = "Asia/Shanghai"
+    @Option(help: "IANA time zone of the shops: their daily rhythm and dates on the command line (default: kpi.time_zone of the config).")
+    var timeZone: String?
 
     func validate() throws {
         guard rate > 0 else { throw ValidationError("--rate must be a positive number of events per second.") }
         guard shops > 0 else { throw ValidationError("--shops must be at least 1.") }
-        guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone \(timeZone) is not an IANA time zone name (e.g. Asia/Shanghai).") }
+        if let timeZone, TimeZone(identifier: timeZone) == nil { throw ValidationError("--time-zone \(timeZone) is not an IANA time zone name (e.g. Asia/Shanghai).") }
         _ = try parseDuration(duration, flag: "--duration")
     }
 
     func run() throws {
-        let zone = TimeZone(identifier: timeZone)!
+        let service = configOptions.load(brokers: brokers)
+        let zone = TimeZone(identifier: timeZone ?? service.kpi.timeZoneID)!
         let span = try parseDuration(duration, flag: "--duration")
         let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
         let startTime: EventTime
@@ -57,14 +61,16 @@ struct Generate: ParsableCommand {
             seed: seed, shops: shops, rate: rate, duration: follow ? nil : span, start: startTime, dirty: dirty,
             utcOffsetSeconds: zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(startTime.millis) / 1000)))
         do {
-            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers))
-            try producer.waitUntilReachable(timeout: try broker.brokerTimeoutDuration())
-            let job = GenerateJob(options: options, paced: follow)
+            let producer = try KafkaProducer(configuration: service.kafka.clientConfiguration)
+            try producer.waitUntilReachable(timeout: .milliseconds(service.kafka.brokerTimeout.millis))
+            // A missing input topic is the user's to create: say which, before writing anything.
+            _ = try producer.partitionCounts(topics: service.kafka.topics.inputs)
+            let job = GenerateJob(options: options, topics: service.kafka.topics, paced: follow)
             var progress = ProgressLine()
             let began = Date()
             let stats = try job.run(producer: producer, stop: .installedForProcess(), progress: &progress)
             let seconds = Date().timeIntervalSince(began)
-            progress.finish("generate: wrote \(stats.total) records (orders \(stats.count(.orders)), chats \(stats.count(.chats)), traffic \(stats.count(.traffic)); faults \(stats.total - stats.valid)) to \(broker.bootstrapServers) in \(String(format: "%.1f", seconds)) s")
+            progress.finish("generate: wrote \(stats.total) records (orders \(stats.count(.orders)), chats \(stats.count(.chats)), traffic \(stats.count(.traffic)); faults \(stats.total - stats.valid)) to \(service.kafka.bootstrapServers) in \(String(format: "%.1f", seconds)) s")
         } catch {
             exitWithError(error)
         }

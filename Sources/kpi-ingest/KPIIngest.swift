@@ -12,26 +12,6 @@ struct KPIIngest: ParsableCommand {
     )
 }
 
-/// Options shared by the commands that talk to Kafka.
-struct BrokerOptions: ParsableArguments {
-    @Option(name: .long, help: "Kafka bootstrap servers, comma-separated (default: $KPI_INGEST_KAFKA_BROKERS or 127.0.0.1:9092).")
-    var brokers: String?
-
-    @Option(name: .long, help: "How long to wait for a broker to answer before giving up, e.g. 10s.")
-    var brokerTimeout: String = "10s"
-
-    var bootstrapServers: String {
-        brokers ?? ProcessInfo.processInfo.environment["KPI_INGEST_KAFKA_BROKERS"] ?? "127.0.0.1:9092"
-    }
-
-    func brokerTimeoutDuration() throws -> Duration {
-        guard let d = TimeText.duration(brokerTimeout) else {
-            throw ValidationError("--broker-timeout \(brokerTimeout) is not a duration: write it like 10s, 1m.")
-        }
-        return .milliseconds(d.millis)
-    }
-}
-
 /// Parses a `--flag` duration, naming the flag when it is wrong.
 func parseDuration(_ text: String, flag: String) throws -> EventTime.Duration {
     guard let d = TimeText.duration(text), d.millis > 0 else {
