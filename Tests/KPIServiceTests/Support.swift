@@ -57,3 +57,23 @@ func readAll(_ topic: String, bootstrap: String) throws -> [OwnedRecord] {
     try consumer.close()
     return out
 }
+
+/// Waits until `group` has committed the end offset of every non-empty input
+/// partition: everything written has been processed and acknowledged.
+func waitUntilGroupCaughtUp(group: String, bootstrap: String, partitions: Int32, seconds: Double = 90) throws -> Bool {
+    try onOwnThread {
+        let c = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: group)
+        var ends: [TopicPartition: Int64] = [:]
+        for t in TopicNames().inputs {
+            for p in 0..<partitions { ends[TopicPartition(t, p)] = try c.watermarkOffsets(TopicPartition(t, p)).high }
+        }
+        let until = Date().addingTimeInterval(seconds)
+        while Date() < until {
+            let committed = try c.committedOffsets(Array(ends.keys))
+            if ends.allSatisfy({ $0.value == 0 || committed[$0.key] == .some($0.value) }) { return true }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        return false
+    }
+}
+

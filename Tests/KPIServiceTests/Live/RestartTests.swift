@@ -50,7 +50,10 @@ struct RestartTests {
             return try GenerateJob(options: options).run(producer: producer, progress: &progress)
         }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-restart-\(UUID().uuidString).log")
-        let args = ["run", "--brokers", bootstrap, "--group-id", "restart-test"]
+        // The shipped configuration (it has teams, so team scopes are compared too).
+        let configPath = shippedConfigPath
+        let service = try ServiceConfiguration.load(path: configPath, environment: [:])
+        let args = ["run", "--config", configPath, "--brokers", bootstrap, "--group-id", "restart-test"]
 
         // First run: killed (SIGKILL) as soon as it has published something.
         let first = try launch(args, log: log)
@@ -64,24 +67,7 @@ struct RestartTests {
 
         // Second run: restores by replay, catches up, then stops gracefully.
         let second = try launch(args, log: log)
-        let ends = try onOwnThread { () throws -> [TopicPartition: Int64] in
-            let c = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
-            var e: [TopicPartition: Int64] = [:]
-            for t in TopicNames().inputs { for p in Int32(0)..<3 { e[TopicPartition(t, p)] = try c.watermarkOffsets(TopicPartition(t, p)).high } }
-            return e
-        }
-        let caughtUp = try onOwnThread { () throws -> Bool in
-            let c = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "restart-test")
-            let until = Date().addingTimeInterval(60)
-            var committed: [TopicPartition: Int64?] = [:]
-            while Date() < until {
-                committed = try c.committedOffsets(Array(ends.keys))
-                if ends.allSatisfy({ $0.value == 0 || committed[$0.key] == .some($0.value) }) { return true }
-                Thread.sleep(forTimeInterval: 0.5)
-            }
-            Issue.record("committed \(committed.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(describing: $0.value))" }) ends \(ends.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })")
-            return false
-        }
+        let caughtUp = try waitUntilGroupCaughtUp(group: "restart-test", bootstrap: bootstrap, partitions: 3)
         #expect(caughtUp)
         Thread.sleep(forTimeInterval: 1.5)  // one more emit interval
         kill(second.processIdentifier, SIGTERM)
@@ -98,7 +84,7 @@ struct RestartTests {
             let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
             var progress = ProgressLine(forceEnabled: false)
             // From before the month: no window is cut by --from (the live run replayed everything too).
-            let result = try BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(60), until: nil)
+            let result = try BackfillJob(configuration: service.kpi, from: Self.start - .days(60), until: nil)
                 .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start })
             try consumer.close()
             return result
@@ -106,6 +92,7 @@ struct RestartTests {
         #expect(summary.consumed == stats.total)
         let zone = try ZoneRules(identifier: "Asia/Shanghai")
         #expect(latest.count == snapshots.count)
+        #expect(snapshots.contains { $0.scope.type == .team })
         var mismatches = 0
         for s in snapshots {
             let key = Array("\(s.scope.type.name)|\(s.scope.shopID)|\(s.scope.id ?? "")|\(s.window.type.name)|\(s.window.id)".utf8)

@@ -1,0 +1,61 @@
+import EventGenerator
+import Foundation
+import KafkaClient
+import KPICore
+
+/// `kpi-ingest demo` without the HTTP part: an embedded Kafka-protocol broker
+/// on loopback with the service's topics, a generator writing an hour of
+/// backlog then following real time, and the live ingester consuming it —
+/// each on a thread of its own, all stopped by one `StopSignal`.
+public final class DemoCluster: Sendable {
+    public let broker: EmbeddedBroker
+    public let topics: TopicNames
+    /// Enough partitions that the broker's ~5 MiB per-partition retention
+    /// keeps the backlog and hours of live data at demo rates.
+    public static let inputPartitions: Int32 = 12
+
+    public init(topics: TopicNames = TopicNames()) throws {
+        broker = try EmbeddedBroker()
+        self.topics = topics
+        for t in topics.inputs { try broker.createTopic(t, partitions: Self.inputPartitions) }
+        for t in [topics.snapshots, topics.alerts, topics.deadLetter, topics.state] { try broker.createTopic(t, partitions: 1) }
+    }
+
+    /// Starts the generator: `backlog` of history at full speed, then paced in
+    /// real time at `rate` events per second (daily average) until `stop`.
+    public func startGenerator(rate: Int, shops: Int, backlog: EventTime.Duration, utcOffsetSeconds: Int, stop: StopSignal, seed: UInt64 = 1) -> Thread {
+        let bootstrap = broker.bootstrapServers
+        let topics = self.topics
+        let thread = Thread {
+            do {
+                let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+                let now = EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000))
+                let options = GeneratorOptions(seed: seed, shops: shops, rate: rate, duration: nil, start: now - backlog, dirty: true, utcOffsetSeconds: utcOffsetSeconds)
+                var progress = ProgressLine(forceEnabled: false)
+                try GenerateJob(options: options, topics: topics, paced: true).run(producer: producer, stop: stop, progress: &progress)
+            } catch {
+                FileHandle.standardError.write(Data("demo generator stopped: \(error)\n".utf8))
+            }
+        }
+        thread.name = "demo-generator"
+        thread.start()
+        return thread
+    }
+
+    /// Runs the live ingester on a thread of its own until `stop`; `done` is signalled when it has left the group.
+    public func startIngester(settings: IngesterSettings, hooks: IngestHooks, stop: StopSignal, done: DispatchSemaphore) -> Thread {
+        let thread = Thread {
+            do {
+                let ingester = try LiveIngester(settings: settings, hooks: hooks)
+                try ingester.run(stop: stop)
+            } catch {
+                FileHandle.standardError.write(Data("demo ingester stopped: \(error)\n".utf8))
+                stop.request()
+            }
+            done.signal()
+        }
+        thread.name = "ingester"
+        thread.start()
+        return thread
+    }
+}

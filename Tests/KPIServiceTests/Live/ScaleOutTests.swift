@@ -1,0 +1,133 @@
+import EventGenerator
+import Foundation
+import KafkaClient
+import KPICore
+import KPIService
+import Synchronization
+import Testing
+
+/// Snapshots gathered from several ingesters: the latest per key wins, as
+/// on the compacted `kpi.snapshots` topic.
+final class SnapshotBoard: Sendable {
+    private let latest = Mutex<[String: KPISnapshot]>([:])
+    private let owners = Mutex<[Int: Set<Int32>]>([:])
+
+    func hooks(instance: Int) -> IngestHooks {
+        var h = IngestHooks()
+        h.snapshots = { [self] snaps in
+            latest.withLock { for s in snaps { $0["\(s.scope.type.name)|\(s.scope.shopID)|\(s.scope.id ?? "")|\(s.window.type.name)|\(s.window.id)"] = s } }
+        }
+        h.assignment = { [self] restoring, live in owners.withLock { $0[instance] = restoring.union(live) } }
+        return h
+    }
+
+    var snapshots: [String: KPISnapshot] { latest.withLock { $0 } }
+    func partitions(of instance: Int) -> Set<Int32> { owners.withLock { $0[instance] ?? [] } }
+}
+
+@Suite("Live ingestion: scale-out")
+struct ScaleOutTests {
+    // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
+    static let start = EventTime(millis: 1_795_104_000_000)
+
+    @Test func threeInstancesOneStoppedMidStreamEqualOneInstance() throws {
+        let broker = try brokerWithTopics(partitions: 6)
+        let bootstrap = broker.bootstrapServers
+        // Two halves of one deterministic stream: the second is written after an instance stopped.
+        var generator = ShopActivityGenerator(GeneratorOptions(seed: 11, shops: 12, rate: 6, duration: .hours(2), start: Self.start, dirty: true))
+        var records: [GeneratedRecord] = []
+        while let r = generator.next() { records.append(r) }
+        let half = records.count / 2
+        @Sendable func produce(_ slice: ArraySlice<GeneratedRecord>) throws {
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+            for r in slice { try producer.send(topic: TopicNames().name(of: r.topic), key: r.key, value: r.value, timestampMillis: r.timestamp.millis) }
+            try producer.flush()
+        }
+        let firstHalf = records[..<half]
+        try onOwnThread { try produce(firstHalf) }
+
+        let board = SnapshotBoard()
+        let stops = (0..<3).map { _ in StopSignal() }
+        var threads: [BackgroundRun] = []
+        for i in 0..<3 {
+            var s = IngesterSettings(kafka: KafkaConfiguration(bootstrapServers: bootstrap, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]))
+            s.groupID = "scale-out"
+            s.emitInterval = .milliseconds(200)
+            s.publishSnapshots = false
+            let hooks = board.hooks(instance: i)
+            let stop = stops[i]
+            let settings = s
+            threads.append(BackgroundRun { try LiveIngester(settings: settings, hooks: hooks).run(stop: stop) })
+        }
+        // All 6 partitions shared among the 3 instances.
+        #expect(waitFor(seconds: 60) { (0..<3).allSatisfy { !board.partitions(of: $0).isEmpty } && (0..<3).reduce(0) { $0 + board.partitions(of: $1).count } == 6 })
+
+        // Stop one mid-stream; the others take over its partitions (restore by replay).
+        stops[0].request()
+        try threads[0].join()
+        let secondHalf = records[half...]
+        try onOwnThread { try produce(secondHalf) }
+        #expect(waitFor(seconds: 60) { board.partitions(of: 1).union(board.partitions(of: 2)) == Set(0..<6) })
+        #expect(try waitUntilGroupCaughtUp(group: "scale-out", bootstrap: bootstrap, partitions: 6))
+        let expected = try onOwnThread { () throws -> [KPISnapshot] in
+            let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
+            var progress = ProgressLine(forceEnabled: false)
+            let (snaps, _) = try BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(60), until: nil)
+                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start })
+            try consumer.close()
+            return snaps
+        }
+        var caughtUp = false
+        for _ in 0..<20 where !caughtUp {
+            let got = board.snapshots
+            caughtUp = expected.allSatisfy { e in
+                got["\(e.scope.type.name)|\(e.scope.shopID)|\(e.scope.id ?? "")|\(e.window.type.name)|\(e.window.id)"].map { $0.metrics == e.metrics && $0.final == e.final && $0.complete == e.complete && $0.window == e.window } ?? false
+            }
+            if !caughtUp { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        stops[1].request(); stops[2].request()
+        try threads[1].join(); try threads[2].join()
+        // The union of what the instances emitted equals what one computes alone.
+        #expect(caughtUp)
+        if !caughtUp {
+            let got = board.snapshots
+            let zone = try ZoneRules(identifier: "Asia/Shanghai")
+            var shown = 0
+            for e in expected {
+                let k = "\(e.scope.type.name)|\(e.scope.shopID)|\(e.scope.id ?? "")|\(e.window.type.name)|\(e.window.id)"
+                guard let g = got[k] else { Issue.record("missing \(k)"); continue }
+                if g.metrics != e.metrics || g.final != e.final || g.complete != e.complete || g.window != e.window, shown < 2 {
+                    shown += 1
+                    Issue.record("instances: \(String(decoding: SnapshotJSON.encode(g, fractionDigits: 2, zone: zone), as: UTF8.self))\nbackfill: \(String(decoding: SnapshotJSON.encode(e, fractionDigits: 2, zone: zone), as: UTF8.self))")
+                }
+            }
+        }
+        #expect(board.snapshots.count == expected.count)
+    }
+}
+
+/// A blocking body on a thread of its own.
+final class BackgroundRun: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Void, any Error> = .success(())
+    init(_ body: @escaping @Sendable () throws -> Void) {
+        let t = Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+        t.start()
+    }
+    func join(seconds: Double = 60) throws {
+        guard done.wait(timeout: .now() + seconds) == .success else { throw TestFailure("did not stop within \(seconds) s") }
+        try result.get()
+    }
+}
+
+func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    return condition()
+}
