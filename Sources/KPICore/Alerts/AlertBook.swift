@@ -57,7 +57,20 @@ public struct AlertBook: Sendable {
         var current: Alert?
     }
 
+    /// What receivers last heard before a restart, by alert id; consumed
+    /// when the alert's window (or silent scope) is seen again.
+    public struct Delivered: Sendable, Hashable {
+        public var id: String
+        public var state: AlertState
+        public var since: EventTime
+        public var at: EventTime
+        public init(id: String, state: AlertState, since: EventTime, at: EventTime) {
+            self.id = id; self.state = state; self.since = since; self.at = at
+        }
+    }
+
     private var tracked: [WindowKey: Tracked] = [:]
+    private var restored: [String: Delivered] = [:]
     private var silences: [Scope: Silence] = [:]
     private(set) var lastTick: EventTime?
     private let hysteresis: ExactRatio
@@ -94,6 +107,23 @@ public struct AlertBook: Sendable {
             + tracked.keys.sorted().flatMap { tracked[$0]!.current.compactMap { $0 } }
     }
 
+    /// Seeds the machines with the last published state of each alert id
+    /// (the service reads `kpi.alerts` back on restore), so a restarted
+    /// book neither re-sends a firing nor forgets to send its resolution.
+    /// The service should still drop a replayed notification equal (id and
+    /// state) to the last one it published.
+    public mutating func restore(_ delivered: [Delivered]) {
+        for d in delivered { restored[d.id] = d }
+    }
+
+    mutating func machine(for id: String) -> AlertStateMachine {
+        guard let d = restored.removeValue(forKey: id) else { return AlertStateMachine() }
+        return AlertStateMachine(delivered: d.state, since: d.since, at: d.at)
+    }
+
+    /// Annotates the snapshots' `targets` (see `TargetBook.annotate`).
+    public mutating func annotate(_ snapshots: inout [KPISnapshot]) { targets.annotate(&snapshots) }
+
     // MARK: - Input
 
     mutating func store(_ s: KPISnapshot, watermark: EventTime?) {
@@ -105,8 +135,10 @@ public struct AlertBook: Sendable {
         if tracked[key] != nil {
             tracked[key]!.snapshot = s
         } else if !rules.isEmpty {
-            tracked[key] = Tracked(snapshot: s, rules: rules, machines: rules.map { _ in AlertStateMachine() },
-                                   current: rules.map { _ in nil })
+            let machines = rules.map { r in
+                machine(for: Alert.id(rule: targets.rules[r].id, scope: s.scope, windowType: s.window.type, windowID: s.window.id))
+            }
+            tracked[key] = Tracked(snapshot: s, rules: rules, machines: machines, current: rules.map { _ in nil })
         }
     }
 
@@ -116,7 +148,18 @@ public struct AlertBook: Sendable {
         let values = s.metrics.map(\.value)
         let start = s.window.start.millis
         guard var silence = silences[s.scope] else {
-            silences[s.scope] = Silence(lastActivity: time, dayID: s.window.id, dayStart: start, dayMetrics: [start: values])
+            var fresh = Silence(lastActivity: time, dayID: s.window.id, dayStart: start, dayMetrics: [start: values])
+            // A silence alert published before a restart resolves with this data.
+            if let rule = policy.noData {
+                let prefix = Alert.id(rule: rule.id, scope: s.scope, windowType: .day, windowID: "")
+                let mine = restored.values.filter { $0.id.hasPrefix(prefix) }
+                for d in mine { restored[d.id] = nil }
+                if let d = mine.filter({ $0.state == .firing }).max(by: { ($0.since, $0.id) < ($1.since, $1.id) }) {
+                    fresh.machine = AlertStateMachine(delivered: d.state, since: d.since, at: d.at)
+                    fresh.episodeDayID = String(d.id.dropFirst(prefix.count))
+                }
+            }
+            silences[s.scope] = fresh
             return
         }
         if silence.dayMetrics[start] != values {
@@ -169,6 +212,8 @@ public struct AlertBook: Sendable {
                 let action = t.machines[j].observe(reading.condition, at: tick, hold: hold,
                                                    repeatInterval: policy.repeatInterval, held: held)
                 if let state = t.machines[j].state {
+                    // A resolved alert's listing entry keeps the values it resolved with.
+                    if state == .resolved && action == nil && t.current[j]?.state == .resolved { continue }
                     let alert = targetAlert(rule, snapshot, reading, state: state,
                                             since: action?.since ?? t.machines[j].since ?? tick, at: tick, action: action)
                     t.current[j] = alert

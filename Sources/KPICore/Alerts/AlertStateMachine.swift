@@ -61,6 +61,21 @@ public struct AlertStateMachine: Sendable, Hashable {
 
     public init() {}
 
+    /// A machine whose alert receivers last heard `state` (read back from
+    /// `kpi.alerts` after a restart): `firing` since `since`, or `resolved`
+    /// at `since`; `at` is when it was sent (for the repeat interval).
+    /// Without this, an alert firing before a restart would never be
+    /// followed by its `resolved`.
+    public init(delivered state: AlertState, since: EventTime, at: EventTime) {
+        switch state {
+        case .firing: breach = .firing(since: since)
+        case .resolved: resolvedAt = since
+        case .pending: return   // never sent
+        }
+        delivered = state
+        deliveredAt = at
+    }
+
     /// The current state for listings: nil when idle and never fired.
     public var state: AlertState? {
         switch breach {

@@ -329,3 +329,38 @@ import Testing
         #expect(b.alerts.isEmpty)
     }
 }
+
+extension AlertBookTests {
+    @Test func restoreNeitherResendsNorForgetsTheResolution() {
+        // Before the restart: a3 fires at 14:05 (since 14:00), s1 no-data at 14:30.
+        var before = book([Hand.responseRule])
+        let sent = run(&before, minutes: 0...40) { m in
+            m == 0 ? [Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(0), [("pv", .count(1))]),
+                      agentResponse(minute: m, tenthsOfSecond: 452)] : []
+        }
+        #expect(summary(sent) == [
+            "5 cs-first-response|agent|s1|a3|day|2026-11-21 firing",
+            "30 no-data|shop|s1||day|2026-11-21 firing",
+        ])
+        // After: a new book told what was published. a3 still breached → no
+        // re-send (the repeat interval has not passed); at 15:00 a3 is at
+        // 20 s and s1 has data → both resolutions are sent.
+        var after = book([Hand.responseRule])
+        after.restore(sent.map { AlertBook.Delivered(id: $0.id, state: $0.state, since: $0.since, at: $0.at) })
+        let replay = run(&after, minutes: 41...70) { m in
+            m == 41 ? [agentResponse(minute: m, tenthsOfSecond: 452)]
+                : m == 60 ? [Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(m), [("pv", .count(2))]),
+                             agentResponse(minute: m, tenthsOfSecond: 200)] : []
+        }
+        #expect(summary(replay) == [
+            "60 no-data|shop|s1||day|2026-11-21 resolved",
+            "60 cs-first-response|agent|s1|a3|day|2026-11-21 resolved",
+        ])
+        // A fresh book without the restore would never resolve them.
+        var amnesiac = book([Hand.responseRule])
+        #expect(run(&amnesiac, minutes: 60...70) { m in
+            m == 60 ? [Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(m), [("pv", .count(2))]),
+                       agentResponse(minute: m, tenthsOfSecond: 200)] : []
+        }.isEmpty)
+    }
+}
