@@ -110,3 +110,77 @@ public enum MetricCatalog {
         ]
     }
 }
+
+/// Which way is good for a metric (kpis.md "dir" column).
+public enum MetricDirection: Sendable, Hashable {
+    /// ↑: more is better (sales, conversion).
+    case higherIsBetter
+    /// ↓: less is better (response time, bounce rate, spend).
+    case lowerIsBetter
+
+    /// `direction` in the alert JSON.
+    public var name: String {
+        switch self {
+        case .higherIsBetter: "higher_is_better"
+        case .lowerIsBetter: "lower_is_better"
+        }
+    }
+}
+
+/// How a metric accumulates over a window, which decides how a target is
+/// compared with it (kpis.md "Targets, alerts and the performance score").
+public enum MetricKind: Sendable, Hashable {
+    /// A count or sum that only grows while the window is open (`sales`,
+    /// `pv`, `uv`): compared with the pace while open.
+    case total
+    /// A proportion in 0...1 (`conversion_rate`, `bounce_rate`): compared
+    /// directly once its denominator reaches the minimum sample.
+    case rate
+    /// A mean or an unbounded ratio (`first_response_s`, `aov`, `roas`,
+    /// `answer_ratio`): compared directly once the sample is large enough.
+    case average
+}
+
+extension MetricCatalog {
+    /// Metrics where lower is better (kpis.md "dir" ↓); every other metric is ↑.
+    static let lowerIsBetter: Set<String> = [
+        "bounce_rate", "refunds", "first_response_s", "avg_response_s", "unanswered_sessions",
+        "spend", "cost_per_uv", "cost_per_order",
+    ]
+
+    /// Metrics that are proportions in 0...1.
+    static let rates: Set<String> = [
+        "bounce_rate", "conversion_rate", "order_success_rate", "ship_on_time_rate",
+        "inquiry_conversion_rate", "response_within_3m_rate", "agent_order_success_rate",
+        "satisfaction_rate", "ctr", "arrival_rate", "click_arrival_rate",
+    ]
+
+    /// Means and unbounded ratios.
+    static let averages: Set<String> = [
+        "pv_per_uv", "avg_stay_s", "aov", "first_response_s", "avg_response_s", "answer_ratio",
+        "agent_aov", "satisfaction", "cost_per_uv", "cost_per_order", "roas",
+    ]
+
+    /// Every metric name of every scope type.
+    public static let allNames: Set<String> = Set(shopOperations + customerService + promotion)
+
+    /// The direction of a metric; nil for an unknown name. A name shared by
+    /// several scope types (`uv`, `sales`, ...) has one direction everywhere.
+    public static func direction(of name: String) -> MetricDirection? {
+        guard allNames.contains(name) else { return nil }
+        return lowerIsBetter.contains(name) ? .lowerIsBetter : .higherIsBetter
+    }
+
+    /// The kind of a metric; nil for an unknown name.
+    public static func kind(of name: String) -> MetricKind? {
+        guard allNames.contains(name) else { return nil }
+        if rates.contains(name) { return .rate }
+        if averages.contains(name) { return .average }
+        return .total
+    }
+
+    /// The scope types whose snapshots carry the metric.
+    public static func scopeTypes(carrying name: String) -> [ScopeType] {
+        ScopeType.allCases.filter { names(for: $0).contains(name) }
+    }
+}

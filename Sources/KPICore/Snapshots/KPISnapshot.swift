@@ -13,11 +13,19 @@ public struct KPISnapshot: Sendable, Hashable {
     public var emittedAt: EventTime
     /// In the fixed order of `MetricCatalog.names(for: scope.type)`.
     public var metrics: [KPIMetric]
+    /// `"targets"`: the status of each metric that has a target rule for this
+    /// scope × window (set by `TargetBook.annotate`); empty → `{}`.
+    public var targets: [TargetStatus]
+    /// `"score"`: the performance score and payout of an agent's month (set by
+    /// `ScoreBook.annotate`); nil → `null`.
+    public var score: PerformanceScore?
 
     public init(scope: Scope, window: WindowRef, revision: Int, complete: Bool, final: Bool,
-                watermark: EventTime?, emittedAt: EventTime, metrics: [KPIMetric]) {
+                watermark: EventTime?, emittedAt: EventTime, metrics: [KPIMetric],
+                targets: [TargetStatus] = [], score: PerformanceScore? = nil) {
         self.scope = scope; self.window = window; self.revision = revision; self.complete = complete
         self.final = final; self.watermark = watermark; self.emittedAt = emittedAt; self.metrics = metrics
+        self.targets = targets; self.score = score
     }
 
     /// The value of a metric by name.

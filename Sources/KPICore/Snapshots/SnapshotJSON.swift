@@ -48,7 +48,20 @@ public enum SnapshotJSON {
             out.append(0x3A)
             value(m.value, fractionDigits: fractionDigits, &out)
         }
-        raw(#"},"targets":{},"score":null}"#, &out)
+        raw(#"},"targets":{"#, &out)
+        for (i, t) in s.targets.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            string(t.metric, &out)
+            out.append(0x3A)
+            TargetJSON.appendStatus(t, fractionDigits: fractionDigits, to: &out)
+        }
+        raw(#"},"score":"#, &out)
+        if let score = s.score {
+            ScoreJSON.append(score, fractionDigits: fractionDigits, to: &out)
+        } else {
+            raw("null", &out)
+        }
+        out.append(0x7D)
     }
 
     static func value(_ v: MetricValue, fractionDigits: Int, _ out: inout [UInt8]) {

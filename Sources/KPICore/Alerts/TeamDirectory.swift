@@ -1,0 +1,105 @@
+/// A local time-of-day range in which a team is off shift, `start ..< end`
+/// in minutes after local midnight; wraps midnight when `end <= start`
+/// (`22:00–07:00`). `start == end` means the whole day.
+public struct QuietHours: Sendable, Hashable {
+    public var startMinute: Int
+    public var endMinute: Int
+
+    public init(startMinute: Int, endMinute: Int) {
+        self.startMinute = startMinute; self.endMinute = endMinute
+    }
+
+    /// From `"HH:MM"` texts (`"22:00"`, `"07:30"`; `"24:00"` as an end); nil when malformed.
+    public init?(from start: String, to end: String) {
+        guard let s = Self.minute(start), let e = Self.minute(end), s < 1440 else { return nil }
+        self.init(startMinute: s, endMinute: e % 1440)
+    }
+
+    static func minute(_ text: String) -> Int? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
+              let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0..<60).contains(m),
+              h * 60 + m <= 1440 else { return nil }
+        return h * 60 + m
+    }
+
+    /// Whether the local minute of day (0..<1440) falls inside.
+    public func contains(minuteOfDay m: Int) -> Bool {
+        if startMinute == endMinute { return true }
+        if startMinute < endMinute { return m >= startMinute && m < endMinute }
+        return m >= startMinute || m < endMinute
+    }
+}
+
+/// Who leads whom, from the configured teams: the agents of a team, the
+/// leads an alert about a scope is routed to, and the teams' quiet hours.
+public struct TeamDirectory: Sendable, Hashable {
+    public let teams: [KPIConfiguration.Team]
+    /// Per team name: local ranges when its agents are off shift.
+    public let quietHours: [String: [QuietHours]]
+    /// Receivers of alerts about scopes no team covers (`shop`, `channel`,
+    /// `campaign`), e.g. the shop operations lead.
+    public let shopLeads: [String]
+
+    private let teamsByName: [String: Int]
+    private let teamsByAgent: [String: [Int]]
+
+    public init(teams: [KPIConfiguration.Team], quietHours: [String: [QuietHours]] = [:], shopLeads: [String] = []) {
+        self.teams = teams; self.quietHours = quietHours; self.shopLeads = shopLeads
+        var byName: [String: Int] = [:]
+        var byAgent: [String: [Int]] = [:]
+        for (i, t) in teams.enumerated() {
+            if byName[t.name] == nil { byName[t.name] = i }
+            for a in t.agents where byAgent[a]?.contains(i) != true { byAgent[a, default: []].append(i) }
+        }
+        teamsByName = byName; teamsByAgent = byAgent
+    }
+
+    public func hasTeam(_ name: String) -> Bool { teamsByName[name] != nil }
+
+    public func agents(of team: String) -> [String] { teamsByName[team].map { teams[$0].agents } ?? [] }
+
+    /// The teams an agent belongs to, in config order.
+    public func teams(ofAgent agent: String) -> [KPIConfiguration.Team] {
+        (teamsByAgent[agent] ?? []).map { teams[$0] }
+    }
+
+    /// The leads of the teams covering `scope` (an agent's teams, or the
+    /// team itself), in config order without repeats, then `extra`; for
+    /// scopes no team covers, `shopLeads` then `extra`.
+    public func leads(for scope: Scope, extra: [String] = []) -> [String] {
+        var out: [String] = []
+        func add(_ names: [String]) { for n in names where !out.contains(n) { out.append(n) } }
+        switch scope.type {
+        case .agent: for t in teams(ofAgent: scope.id ?? "") { add(t.leads) }
+        case .team: if let i = teamsByName[scope.id ?? ""] { add(teams[i].leads) }
+        case .shop, .channel, .campaign: add(shopLeads)
+        }
+        add(extra)
+        return out
+    }
+
+    /// Whether notifications about `scope` are held at this local minute of
+    /// day: an agent when every team it belongs to is in quiet hours (one team
+    /// on shift is enough to page its leads), a team when it is. Shop,
+    /// channel and campaign scopes have no shift.
+    public func isQuiet(_ scope: Scope, minuteOfDay: Int) -> Bool {
+        func quiet(_ team: String) -> Bool {
+            (quietHours[team] ?? []).contains { $0.contains(minuteOfDay: minuteOfDay) }
+        }
+        switch scope.type {
+        case .agent:
+            let ts = teams(ofAgent: scope.id ?? "")
+            return !ts.isEmpty && ts.allSatisfy { quiet($0.name) }
+        case .team: return quiet(scope.id ?? "")
+        case .shop, .channel, .campaign: return false
+        }
+    }
+
+    /// Problems of the quiet-hours map: unknown team names.
+    public func problems() -> [ConfigProblem] {
+        quietHours.keys.sorted().filter { !hasTeam($0) }.map {
+            ConfigProblem(field: "quiet_hours.\($0)", message: "unknown team \"\($0)\"")
+        }
+    }
+}
