@@ -31,8 +31,8 @@ public struct AlertPolicy: Sendable, Hashable {
     public init() {}
 
     /// Everything out of range; empty when valid.
-    public func problems() -> [ConfigProblem] {
-        var out: [ConfigProblem] = []
+    public func problems() -> [RuleProblem] {
+        var out: [RuleProblem] = []
         if openHold.millis < 0 { out.append(.init(field: "hold", message: "must be ≥ 0")) }
         if closedHold.millis < 0 { out.append(.init(field: "closed_hold", message: "must be ≥ 0")) }
         if ExactRatio(hysteresis) < .zero || !(ExactRatio(hysteresis) < .one) {

@@ -97,9 +97,9 @@ public struct TeamDirectory: Sendable, Hashable {
     }
 
     /// Problems of the quiet-hours map: unknown team names.
-    public func problems() -> [ConfigProblem] {
+    public func problems() -> [RuleProblem] {
         quietHours.keys.sorted().filter { !hasTeam($0) }.map {
-            ConfigProblem(field: "quiet_hours.\($0)", message: "unknown team \"\($0)\"")
+            RuleProblem(field: "quiet_hours.\($0)", message: "unknown team \"\($0)\"")
         }
     }
 }

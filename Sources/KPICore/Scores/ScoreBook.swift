@@ -10,8 +10,8 @@ public struct TeamScheme: Sendable, Hashable {
     }
 
     /// Everything wrong, fields relative to the scheme (`scorecard.cap`).
-    public func problems(teams: TeamDirectory) -> [ConfigProblem] {
-        var out: [ConfigProblem] = []
+    public func problems(teams: TeamDirectory) -> [RuleProblem] {
+        var out: [RuleProblem] = []
         if !teams.hasTeam(team) { out.append(.init(field: "team", message: "unknown team \"\(team)\"")) }
         func rate(_ r: Fraction) {
             if ExactRatio(r) < .zero || ExactRatio.one < ExactRatio(r) {
@@ -31,7 +31,7 @@ public struct TeamScheme: Sendable, Hashable {
             if scorecard == nil { out.append(.init(field: "scorecard", message: "the stable stage pays by score; needs a scorecard")) }
         }
         if let scorecard {
-            out += scorecard.problems().map { ConfigProblem(field: "scorecard.\($0.field)", message: $0.message) }
+            out += scorecard.problems().map { RuleProblem(field: "scorecard.\($0.field)", message: $0.message) }
         }
         return out
     }

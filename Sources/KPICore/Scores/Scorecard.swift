@@ -32,8 +32,8 @@ public struct Scorecard: Sendable, Hashable {
     }
 
     /// Everything wrong, fields relative to the scorecard (`entries[1].weight`).
-    public func problems() -> [ConfigProblem] {
-        var out: [ConfigProblem] = []
+    public func problems() -> [RuleProblem] {
+        var out: [RuleProblem] = []
         if entries.isEmpty { out.append(.init(field: "entries", message: "needs at least one KPI")) }
         var sum = ExactRatio.zero
         for (i, e) in entries.enumerated() {

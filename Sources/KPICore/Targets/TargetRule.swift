@@ -84,7 +84,7 @@ public struct TargetRule: Sendable, Hashable {
 /// One thing wrong with a configured rule, scorecard or stage. `field` is
 /// relative to the item (`metric`, `target`, `pace_shape[3]`); the config
 /// parser prefixes its own path and line.
-public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
+public struct RuleProblem: Sendable, Hashable, CustomStringConvertible {
     public var field: String
     public var message: String
     public init(field: String, message: String) { self.field = field; self.message = message }
@@ -94,8 +94,8 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
 extension TargetRule {
     /// Everything wrong with this rule, in field order; empty when valid.
     /// `teams`: the configured team names (for `teamAgents`).
-    public func problems(teams: TeamDirectory) -> [ConfigProblem] {
-        var out: [ConfigProblem] = []
+    public func problems(teams: TeamDirectory) -> [RuleProblem] {
+        var out: [RuleProblem] = []
         if id.isEmpty { out.append(.init(field: "id", message: "must not be empty")) }
         if id.contains("|") { out.append(.init(field: "id", message: "must not contain \"|\" (the alert id separator)")) }
         if let kind = MetricCatalog.kind(of: metric), let shape = MetricCatalog.valueShape(of: metric) {
@@ -144,14 +144,14 @@ extension TargetRule {
 
     /// Problems of a whole rule list: each rule's (field prefixed with its
     /// index, `[2].metric`) plus duplicate ids.
-    public static func problems(_ rules: [TargetRule], teams: TeamDirectory) -> [ConfigProblem] {
-        var out: [ConfigProblem] = []
+    public static func problems(_ rules: [TargetRule], teams: TeamDirectory) -> [RuleProblem] {
+        var out: [RuleProblem] = []
         var seen = Set<String>()
         for (i, rule) in rules.enumerated() {
             if !seen.insert(rule.id).inserted {
                 out.append(.init(field: "[\(i)].id", message: "duplicate rule id \"\(rule.id)\""))
             }
-            out += rule.problems(teams: teams).map { ConfigProblem(field: "[\(i)].\($0.field)", message: $0.message) }
+            out += rule.problems(teams: teams).map { RuleProblem(field: "[\(i)].\($0.field)", message: $0.message) }
         }
         return out
     }
