@@ -22,6 +22,9 @@ struct Backfill: ParsableCommand {
     @Option(help: "Write the snapshots to this file (default: standard output).")
     var output: String?
 
+    @Option(help: "Also write the alert notifications the replay raised, in order, as JSON Lines to this file.")
+    var alerts: String?
+
     @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
@@ -38,8 +41,9 @@ struct Backfill: ParsableCommand {
             let deadLetters = DeadLetterSink(producer: try KafkaProducer(configuration: kafka), topic: service.kafka.topics.deadLetter)
             var progress = ProgressLine()
             let began = Date()
-            let job = BackfillJob(configuration: configuration, topics: service.kafka.topics, from: fromTime, until: untilTime)
-            let (snapshots, summary) = try job.run(consumer: consumer, deadLetters: deadLetters, stop: .installedForProcess(), progress: &progress, emittedAt: { EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000)) })
+            let job = BackfillJob(service: service, from: fromTime, until: untilTime)
+            let result = try job.run(consumer: consumer, deadLetters: deadLetters, stop: .installedForProcess(), progress: &progress, emittedAt: { EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000)) })
+            let (snapshots, summary) = (result.snapshots, result.summary)
             try consumer.close()
             let zoneRules = try ZoneRules(identifier: configuration.timeZoneID)
             var out: [UInt8] = []
@@ -55,8 +59,18 @@ struct Backfill: ParsableCommand {
             } else {
                 FileHandle.standardOutput.write(Data(out))
             }
+            if let alerts {
+                var lines: [UInt8] = []
+                for a in result.alerts {
+                    lines.append(contentsOf: AlertJSON.encode(a, fractionDigits: configuration.fractionDigits, zone: zoneRules))
+                    lines.append(UInt8(ascii: "\n"))
+                }
+                guard FileManager.default.createFile(atPath: alerts, contents: Data(lines)) else {
+                    throw ServiceError(.output, "Could not write --alerts \(alerts): check that its folder exists and is writable")
+                }
+            }
             let reasons = summary.deadLetteredByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            progress.finish("backfill: \(summary.consumed) records from \(summary.partitions) partitions: \(summary.counted) counted, \(summary.duplicates) duplicates, \(summary.deadLettered) dead-lettered\(reasons.isEmpty ? "" : " (\(reasons))"); \(snapshots.count) snapshots in \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
+            progress.finish("backfill: \(summary.consumed) records from \(summary.partitions) partitions: \(summary.counted) counted, \(summary.duplicates) duplicates, \(summary.deadLettered) dead-lettered\(reasons.isEmpty ? "" : " (\(reasons))"); \(snapshots.count) snapshots, \(result.alerts.count) alert notifications in \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
         } catch {
             exitWithError(error)
         }

@@ -23,11 +23,8 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             let service = configOptions.load(brokers: brokers)
-            var s = IngesterSettings(kafka: service.kafka.clientConfiguration)
-            s.kpi = service.kpi
-            s.topics = service.kafka.topics
+            var s = IngesterSettings(service: service)
             s.groupID = groupID ?? service.kafka.groupID
-            s.emitInterval = .milliseconds(service.output.snapshotEmitInterval.millis)
             let ingester = try LiveIngester(settings: s)
             let stop = StopSignal.installedForProcess()
             try ingester.run(stop: stop, brokerTimeout: .milliseconds(service.kafka.brokerTimeout.millis))

@@ -1,6 +1,15 @@
 import KafkaClient
 import KPICore
 
+/// What a backfill produced: the final snapshot of every scope × window,
+/// what it read, and the alert notifications raised on the way (per
+/// partition in the order raised, partitions in order).
+public struct BackfillResult: Sendable {
+    public var snapshots: [KPISnapshot]
+    public var summary: BackfillSummary
+    public var alerts: [Alert]
+}
+
 /// What a backfill read and did, record for record:
 /// `consumed == counted + duplicates + deadLettered`.
 public struct BackfillSummary: Sendable, Equatable {
@@ -22,7 +31,9 @@ public struct BackfillSummary: Sendable, Equatable {
 /// the KPI state sees; snapshots are taken once, at the end (revision 1 of
 /// each scope × window), and sorted.
 public struct BackfillJob {
-    public var configuration: KPIConfiguration
+    /// Windows, targets, alerts and scorecards as configured.
+    public var service: ServiceConfiguration
+    public var configuration: KPIConfiguration { service.kpi }
     public var topics: TopicNames
     /// First event time to replay (offsets for times); nil: from the first retained record.
     public var from: EventTime?
@@ -32,16 +43,25 @@ public struct BackfillJob {
     /// the others catch up (bounds memory when one topic runs far ahead).
     public var pauseAbove = 200_000
 
-    public init(configuration: KPIConfiguration, topics: TopicNames = TopicNames(), from: EventTime?, until: EventTime?) {
-        self.configuration = configuration
-        self.topics = topics
+    public init(service: ServiceConfiguration, from: EventTime?, until: EventTime?) {
+        self.service = service
+        self.topics = service.kafka.topics
         self.from = from
         self.until = until
     }
 
-    /// Runs the replay on the calling thread and returns the sorted final snapshots.
+    /// A backfill of the KPIs alone (no targets, alerts or scorecards).
+    public init(configuration: KPIConfiguration, topics: TopicNames = TopicNames(), from: EventTime?, until: EventTime?) {
+        var service = ServiceConfiguration()
+        service.kpi = configuration
+        service.kafka.topics = topics
+        self.init(service: service, from: from, until: until)
+    }
+
+    /// Runs the replay on the calling thread and returns the sorted final
+    /// snapshots and the alert notifications in the order they were raised.
     public func run(consumer: KafkaConsumer, deadLetters: DeadLetterSink, stop: StopSignal = StopSignal(),
-                    progress: inout ProgressLine, emittedAt: () -> EventTime) throws -> (snapshots: [KPISnapshot], summary: BackfillSummary) {
+                    progress: inout ProgressLine, emittedAt: () -> EventTime) throws -> BackfillResult {
         let inputs = topics.inputs
         let counts = try consumer.partitionCounts(topics: inputs)
         let partitionCount = counts[inputs[0]]!
@@ -65,11 +85,12 @@ public struct BackfillJob {
             for tp in all { end[tp] = min(end[tp]!, u[tp]!) }
         }
 
-        var states: [PartitionKPIState] = []
+        var works: [PartitionWork] = []
         var aligners: [InputAligner] = Array(repeating: InputAligner(), count: Int(partitionCount))
         for p in 0..<partitionCount {
-            states.append(try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from))
+            works.append(service.partitionWork(state: try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from)))
         }
+        let now = emittedAt()
         var remaining = 0
         var toAssign: [TopicPartition: Int64] = [:]
         for tp in all {
@@ -90,11 +111,11 @@ public struct BackfillJob {
         /// Feeds released events of one partition to its KPI state.
         func drain(_ p: Int) throws {
             try aligners[p].release { pending, input, arena in
-                switch states[p].ingest(pending.event, recordTimestamp: pending.recordTimestamp) {
+                switch works[p].ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: { now }) {
                 case .counted: summary.counted += 1
                 case .duplicate: summary.duplicates += 1
                 case let outcome:
-                    let (reason, detail) = Self.rejection(outcome, pending, states[p], configuration)
+                    let (reason, detail) = Self.rejection(outcome, pending, works[p].state, configuration)
                     try deadLetters.reject(
                         sourceTopic: topics.name(of: input), partition: Int32(p), offset: pending.offset,
                         key: pending.key.map { Array(arena[$0]) }, value: Array(arena[pending.value]),
@@ -151,15 +172,14 @@ public struct BackfillJob {
         summary.deadLettered = deadLetters.total
         summary.deadLetteredByReason = deadLetters.countsByReason
 
-        let now = emittedAt()
         var snapshots: [KPISnapshot] = []
+        var alerts: [Alert] = []
         for p in 0..<Int(partitionCount) {
-            var latest: [SnapshotKey: KPISnapshot] = [:]
-            for s in states[p].drainChanged(emittedAt: now) { latest[SnapshotKey(s)] = s }
-            snapshots.append(contentsOf: latest.values)
+            snapshots.append(contentsOf: works[p].takeSnapshots(emittedAt: now))
+            alerts.append(contentsOf: works[p].takeAlerts())
         }
         snapshots.sort(by: KPISnapshot.outputOrder)
-        return (snapshots, summary)
+        return BackfillResult(snapshots: snapshots, summary: summary, alerts: alerts)
     }
 }
 

@@ -6,6 +6,8 @@ import KPICore
 public struct IngestHooks: Sendable {
     /// New snapshot revisions, in output order.
     public var snapshots: @Sendable ([KPISnapshot]) -> Void = { _ in }
+    /// Alert state changes, each sent once: id, state and the alert JSON.
+    public var alerts: @Sendable ([(id: String, state: String, json: [UInt8])]) -> Void = { _ in }
     /// Records consumed from an input topic.
     public var consumed: @Sendable (_ topic: String, _ count: Int) -> Void = { _, _ in }
     /// One record rejected, by reason code.

@@ -10,10 +10,22 @@ public struct IngesterSettings: Sendable {
     public var kpi = KPIConfiguration()
     /// Each changed scope × window is emitted at most once per interval.
     public var emitInterval: Duration = .seconds(1)
-    /// Write snapshots to `topics.snapshots` (false: only to the hooks).
+    /// Write snapshots to `topics.snapshots` and alerts to `topics.alerts` (false: only to the hooks).
     public var publishSnapshots = true
+    /// Targets, alerts, receivers, scorecards and stages (its `kpi` and topics are taken from the fields above).
+    public var appraisal = ServiceConfiguration()
 
     public init(kafka: KafkaConfiguration) { self.kafka = kafka }
+
+    /// Everything from the service configuration.
+    public init(service: ServiceConfiguration) {
+        kafka = service.kafka.clientConfiguration
+        groupID = service.kafka.groupID
+        topics = service.kafka.topics
+        kpi = service.kpi
+        emitInterval = .milliseconds(service.output.snapshotEmitInterval.millis)
+        appraisal = service
+    }
 }
 
 /// The production consumer (`kpi-ingest run`): joins the consumer group,
@@ -34,6 +46,8 @@ public final class LiveIngester {
     private let producer: KafkaProducer
     private let deadLetters: DeadLetterSink
     private let zone: ZoneRules
+    private let appraisal: ServiceConfiguration
+    private var outbox: AlertOutbox?
     /// Totals since start, for the summary and tests.
     public private(set) var summary = BackfillSummary()
     private var lastEmit = ContinuousClock.now
@@ -46,6 +60,10 @@ public final class LiveIngester {
         try settings.kpi.validate()
         zone = try ZoneRules(identifier: settings.kpi.timeZoneID)
         decoder = EventDecoder(fractionDigits: settings.kpi.fractionDigits)
+        var a = settings.appraisal
+        a.kpi = settings.kpi
+        a.kafka.topics = settings.topics
+        appraisal = a
         producer = try KafkaProducer(configuration: settings.kafka)
         deadLetters = DeadLetterSink(producer: producer, topic: settings.topics.deadLetter)
     }
@@ -69,6 +87,9 @@ public final class LiveIngester {
             revoking: { [unowned self] tps in self.revoking(tps) })
         consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: settings.kafka.bootstrapServers, properties: props), groupID: settings.groupID, rebalance: handler)
         try consumer.waitUntilReachable(timeout: brokerTimeout)
+        // What was already notified, so a restart does not page anyone twice.
+        let published = (try? AlertOutbox.readPublished(topic: settings.topics.alerts, bootstrap: settings.kafka)) ?? [:]
+        outbox = AlertOutbox(configuration: appraisal, producer: settings.publishSnapshots ? producer : nil, alreadySent: published)
         let counts = try consumer.partitionCounts(topics: settings.topics.inputs)
         guard Set(counts.values).count == 1 else {
             throw ServiceError(.notCoPartitioned, "The input topics must be co-partitioned (same partition count, keyed by shop_id), but have \(settings.topics.inputs.map { "\($0): \(counts[$0]!)" }.joined(separator: ", "))")
@@ -143,11 +164,11 @@ public final class LiveIngester {
         var releasedNext: [Int64?] = [nil, nil, nil]
         try part.aligner.release { pending, input, arena in
             releasedNext[Int(input.rawValue)] = pending.offset + 1
-            switch part.state.ingest(pending.event, recordTimestamp: pending.recordTimestamp) {
+            switch part.work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: clock) {
             case .counted: summary.counted += 1
             case .duplicate: summary.duplicates += 1
             case let outcome:
-                let (reason, detail) = BackfillJob.rejection(outcome, pending, part.state, kpi)
+                let (reason, detail) = BackfillJob.rejection(outcome, pending, part.work.state, kpi)
                 try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) }, Array(arena[pending.value]), pending.recordTimestamp?.millis, reason.code, detail)
             }
         }
@@ -156,7 +177,7 @@ public final class LiveIngester {
         }
         let wasRestoring = part.restoring
         part.updateRestore()
-        hooks.partitionProgress(p, part.state.watermark, part.restoreProgress)
+        hooks.partitionProgress(p, part.work.state.watermark, part.restoreProgress)
         if wasRestoring && !part.restoring { reportAssignment(after: p, part) }
     }
 
@@ -172,10 +193,13 @@ public final class LiveIngester {
         lastEmit = .now
         let now = clock()
         var all: [KPISnapshot] = []
+        var alerts: [Alert] = []
         for p in partitions.keys.sorted() {
-            all.append(contentsOf: partitions[p]!.state.drainChanged(emittedAt: now))
+            all.append(contentsOf: partitions[p]!.work.takeSnapshots(emittedAt: now))
+            alerts.append(contentsOf: partitions[p]!.work.takeAlerts())
         }
         try publish(all)
+        try notify(alerts)
         // What was aggregated and emitted is processed: acknowledge it (committed by auto-commit).
         try storeOffsets()
     }
@@ -192,6 +216,17 @@ public final class LiveIngester {
             producer.poll()
         }
         hooks.snapshots(sorted)
+    }
+
+    /// Sends each alert state change once: alerts topic, routed receivers, hooks.
+    private func notify(_ alerts: [Alert]) throws {
+        guard !alerts.isEmpty else { return }
+        var out: [(id: String, state: String, json: [UInt8])] = []
+        for a in alerts {
+            let json = AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone)
+            if try outbox?.send(a, json: json) ?? true { out.append((a.id, a.state.name, json)) }
+        }
+        if !out.isEmpty { hooks.alerts(out) }
     }
 
     /// Marks everything released as processed (the next offset to read per input partition).
@@ -229,7 +264,7 @@ public final class LiveIngester {
             do {
                 // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.
                 let truncated = tps.contains { $0.partition == p && (lows[$0] ?? 0) > 0 && starts[$0] == lows[$0] }
-                var part = LivePartition(partition: p, state: try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: truncated ? horizon : nil))
+                var part = LivePartition(partition: p, work: appraisal.partitionWork(state: try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: truncated ? horizon : nil)))
                 for input in InputTopic.allCases {
                     let tp = TopicPartition(settings.topics.name(of: input), p)
                     part.setRestoreRange(input, from: starts[tp] ?? 0, to: ends[tp] ?? 0)
@@ -250,8 +285,13 @@ public final class LiveIngester {
             // Flush first: the outputs of the partitions we are giving up.
             var out: [KPISnapshot] = []
             let now = clock()
-            for p in numbers.sorted() { out.append(contentsOf: partitions[p]?.state.drainChanged(emittedAt: now) ?? []) }
+            var alerts: [Alert] = []
+            for p in numbers.sorted() where partitions[p] != nil {
+                out.append(contentsOf: partitions[p]!.work.takeSnapshots(emittedAt: now))
+                alerts.append(contentsOf: partitions[p]!.work.takeAlerts())
+            }
             try publish(out)
+            try notify(alerts)
             try storeOffsets()
             try consumer.commit()
             try producer.flush()

@@ -5,7 +5,7 @@ import KPICore
 /// restore replay has come.
 struct LivePartition {
     let partition: Int32
-    var state: PartitionKPIState
+    var work: PartitionWork
     var aligner = InputAligner()
     /// Per input: offsets the restore replays, `[from, to)`; done when empty.
     private var restoreFrom = [Int64](repeating: 0, count: 3)
@@ -15,9 +15,9 @@ struct LivePartition {
     private var releasedNext = [Int64?](repeating: nil, count: 3)
     private(set) var restoring = true
 
-    init(partition: Int32, state: PartitionKPIState) {
+    init(partition: Int32, work: PartitionWork) {
         self.partition = partition
-        self.state = state
+        self.work = work
     }
 
     mutating func setRestoreRange(_ input: InputTopic, from: Int64, to: Int64) {

@@ -31,7 +31,8 @@ struct BackfillEndToEndTests {
                 var progress = ProgressLine(forceEnabled: false)
                 // From a day before the data: offsets for times land on the first records.
                 let job = BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(1), until: nil)
-                let (snapshots, summary) = try job.run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { Self.start + .days(1) })
+                let result = try job.run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { Self.start + .days(1) })
+                let (snapshots, summary) = (result.snapshots, result.summary)
                 try consumer.close()
                 let zone = try ZoneRules(identifier: "Asia/Shanghai")
                 var bytes: [UInt8] = []

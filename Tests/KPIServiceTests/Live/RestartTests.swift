@@ -80,15 +80,16 @@ struct RestartTests {
         for r in published.sorted(by: { $0.offset < $1.offset }) { latest[r.key!] = r.value! }
 
         // ... equals, field by field, what a backfill of the same input computes.
-        let (snapshots, summary) = try onOwnThread {
+        let result = try onOwnThread {
             let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
             var progress = ProgressLine(forceEnabled: false)
             // From before the month: no window is cut by --from (the live run replayed everything too).
-            let result = try BackfillJob(configuration: service.kpi, from: Self.start - .days(60), until: nil)
+            let result = try BackfillJob(service: service, from: Self.start - .days(60), until: nil)
                 .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start })
             try consumer.close()
             return result
         }
+        let (snapshots, summary) = (result.snapshots, result.summary)
         #expect(summary.consumed == stats.total)
         let zone = try ZoneRules(identifier: "Asia/Shanghai")
         #expect(latest.count == snapshots.count)

@@ -72,8 +72,8 @@ struct ScaleOutTests {
         let expected = try onOwnThread { () throws -> [KPISnapshot] in
             let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
             var progress = ProgressLine(forceEnabled: false)
-            let (snaps, _) = try BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(60), until: nil)
-                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start })
+            let snaps = try BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(60), until: nil)
+                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start }).snapshots
             try consumer.close()
             return snaps
         }
