@@ -6,14 +6,15 @@ import KafkaClient
 import KPICore
 import KPIService
 
-// The KPI pipeline on 1M realistic records from the generator (20 shops,
-// ~14 h of activity at 20 events/s): decode only, aggregate only, decode +
+// The KPI pipeline on 1M realistic records from the generator (200 shops,
+// ~2.8 h of activity at 100 events/s): decode only, aggregate only, decode +
 // aggregate, and backfill end to end against the embedded broker, compared
 // in the same run with a plain librdkafka consume loop over the same topics.
 let recordCount = 1_000_000
-// ~230 B per record, 60% of them page views: 64 partitions keep every
-// topic partition (~2 MiB of traffic at most) under the mock cluster's
-// ~5 MiB per-partition retention.
+// ~230 B per record, 60% of them page views, keyed by shop: 200 shops over
+// 64 partitions keep every topic partition (~2-4 MiB of traffic) under the
+// mock cluster's ~5 MiB per-partition retention. (With 20 shops, 20
+// partitions would take all the data and the broker would drop the oldest.)
 let partitions: Int32 = 64
 // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
 let start = EventTime(millis: 1_795_104_000_000)
@@ -22,7 +23,7 @@ let start = EventTime(millis: 1_795_104_000_000)
 final class Records: Sendable {
     let records: [GeneratedRecord]
     init() {
-        var g = ShopActivityGenerator(GeneratorOptions(seed: 7, shops: 20, rate: 20, duration: .seconds(Int64(recordCount / 20)), start: start, dirty: false))
+        var g = ShopActivityGenerator(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(recordCount / 100)), start: start, dirty: false))
         var out: [GeneratedRecord] = []
         out.reserveCapacity(recordCount)
         while let r = g.next() { out.append(r) }

@@ -23,7 +23,8 @@ public final class DemoCluster: Sendable {
 
     /// Starts the generator: `backlog` of history at full speed, then paced in
     /// real time at `rate` events per second (daily average) until `stop`.
-    public func startGenerator(rate: Int, shops: Int, backlog: EventTime.Duration, utcOffsetSeconds: Int, stop: StopSignal, seed: UInt64 = 1) -> Thread {
+    public func startGenerator(rate: Int, shops: Int, backlog: EventTime.Duration, utcOffsetSeconds: Int, stop: StopSignal, seed: UInt64 = 1,
+                               onFinish: @escaping @Sendable () -> Void = {}) -> Thread {
         let bootstrap = broker.bootstrapServers
         let topics = self.topics
         let thread = Thread {
@@ -36,6 +37,7 @@ public final class DemoCluster: Sendable {
             } catch {
                 FileHandle.standardError.write(Data("demo generator stopped: \(error)\n".utf8))
             }
+            onFinish()
         }
         thread.name = "demo-generator"
         thread.start()
