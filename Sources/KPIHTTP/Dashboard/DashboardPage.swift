@@ -55,9 +55,9 @@ enum DashboardPage {
     td.st-ok,.value.st-ok{background:var(--ok);color:var(--ok-ink)}
     td.st-breach,.value.st-breach{background:var(--breach);color:var(--breach-ink)}
     td.st-pending,.value.st-pending{background:var(--pending);color:var(--pending-ink)}
-    .ops{display:grid;grid-template-columns:1fr;gap:0}
-    .ops td.metric{color:var(--ink)}
-    .ops td.target{color:var(--muted)}
+    .ops td.target{color:var(--muted);font-size:12px}
+    .ops th.row{color:var(--muted);text-align:left;font-weight:500}
+    .ops td.trend svg{margin-left:auto}
     svg.spark{display:block}
     .legend{display:flex;gap:10px;font-size:12px;color:var(--muted);margin-top:8px}
     .legend span{padding:1px 7px;border-radius:4px}
@@ -127,6 +127,8 @@ enum DashboardPage {
         if (Number.isInteger(v)) return v.toLocaleString("en-US");
         return v.toFixed(2);
       }
+      // "2026-11-21T15:02:11+08:00" → "2026-11-21 15:02" (the shop's local time, as sent).
+      function when(t) { return typeof t === "string" ? t.slice(0, 16).replace("T", " ") : ""; }
       function numeric(v) { return v === null || v === undefined ? null : (typeof v === "string" ? parseFloat(v) : v); }
       function statusOf(snap, name) {
         var t = snap && snap.targets && snap.targets[name];
@@ -137,8 +139,8 @@ enum DashboardPage {
         return t && t.target !== undefined ? format(name, t.target) : "";
       }
 
-      function sparkline(points) {
-        var ns = "http://www.w3.org/2000/svg", w = 110, h = 26;
+      function sparkline(points, width) {
+        var ns = "http://www.w3.org/2000/svg", w = width || 110, h = 26;
         var svg = document.createElementNS(ns, "svg");
         svg.setAttribute("class", "spark"); svg.setAttribute("width", w); svg.setAttribute("height", h);
         svg.setAttribute("viewBox", "0 0 " + w + " " + h); svg.setAttribute("aria-hidden", "true");
@@ -227,7 +229,7 @@ enum DashboardPage {
         var ul = el("ul");
         list.forEach(function (a) {
           var li = el("li", {"class": a.state, "data-alert": a.id}, (a.state === "firing" ? "Firing: " : "Pending: ") + (a.message || a.rule));
-          if (a.since) li.appendChild(el("span", {"class": "when"}, "since " + a.since));
+          if (a.since) li.appendChild(el("span", {"class": "when"}, "since " + when(a.since)));
           ul.appendChild(li);
         });
         box.appendChild(ul);
@@ -256,8 +258,9 @@ enum DashboardPage {
         var meta = $("window-meta"); clear(meta);
         if (cur.window) {
           var w = cur.window, s = cur.any;
-          meta.appendChild(document.createTextNode(w.type + " " + w.id + " · " + w.start + " → " + w.end +
-            (w.closed ? " · closed" : " · open") + (s.final ? " · final" : "") + (s.watermark ? " · data up to " + s.watermark : "")));
+          var label = w.id === w.type ? when(w.start) + " → " + when(w.end) : w.id;
+          meta.appendChild(document.createTextNode(label + (w.closed ? " · closed" : " · open") + (s.final ? " · final" : "") +
+            (s.watermark ? " · data up to " + when(s.watermark) : "") + " · revision " + s.revision));
           if (s.complete === false) meta.appendChild(el("span", {"class": "warn"}, " · incomplete: input does not reach back to the window start"));
         } else {
           meta.appendChild(document.createTextNode("No snapshots yet for this shop and window."));
@@ -273,20 +276,27 @@ enum DashboardPage {
           cards.appendChild(card);
         });
 
+        // Operations: one column per metric; rows for the value, its target and its trend.
         var ops = $("ops"); clear(ops);
-        var head = el("tr");
-        ["Metric", "Value", "Target", "Trend"].forEach(function (t) { head.appendChild(el("th", null, t)); });
-        ops.appendChild(head);
+        ops.appendChild(header(OPS, ""));
+        var values = el("tr", {"data-scope": "shop", "class": "values"});
+        values.appendChild(el("th", {"class": "row"}, "Value"));
+        OPS.forEach(function (n) { values.appendChild(cell(rows.shop, n)); });
+        ops.appendChild(values);
+        if (rows.shop && rows.shop.targets && Object.keys(rows.shop.targets).length) {
+          var targets = el("tr");
+          targets.appendChild(el("th", {"class": "row"}, "Target"));
+          OPS.forEach(function (n) { targets.appendChild(el("td", {"class": "target"}, targetText(rows.shop, n))); });
+          ops.appendChild(targets);
+        }
+        var trends = el("tr");
+        trends.appendChild(el("th", {"class": "row"}, "Trend"));
         OPS.forEach(function (n) {
-          var tr = el("tr", {"data-scope": "shop"});
-          tr.appendChild(el("td", {"class": "metric", title: n}, LABELS[n] || n));
-          tr.appendChild(cell(rows.shop, n));
-          tr.appendChild(el("td", {"class": "target"}, targetText(rows.shop, n)));
-          var trend = el("td");
-          if (HEADLINES.indexOf(n) >= 0) trend.appendChild(sparkline(historyValues(rows.shop, n)));
-          tr.appendChild(trend);
-          ops.appendChild(tr);
+          var td = el("td", {"class": "trend"});
+          if (HEADLINES.indexOf(n) >= 0) td.appendChild(sparkline(historyValues(rows.shop, n), 70));
+          trends.appendChild(td);
         });
+        ops.appendChild(trends);
 
         var cs = $("cs"); clear(cs);
         cs.appendChild(header(CS, "Agent / team"));
@@ -323,8 +333,19 @@ enum DashboardPage {
         if (state.source) state.source.close();
         var src = new EventSource("/api/v1/stream?" + q({shop: state.shop, window: state.window}));
         state.source = src;
-        src.onopen = function () { $("dot").className = "dot live"; $("conn").textContent = "live"; };
-        src.onerror = function () { $("dot").className = "dot"; $("conn").textContent = "reconnecting…"; };
+        var opened = false, lost = null;
+        src.onopen = function () {
+          clearTimeout(lost); lost = null;
+          $("dot").className = "dot live"; $("conn").textContent = "live";
+          if (opened) resync();   // a reconnect: fetch what may have been published in between
+          opened = true;
+        };
+        // The server ends streams now and then and the browser reconnects at once:
+        // only a connection that stays lost is worth showing.
+        src.onerror = function () {
+          if (lost) return;
+          lost = setTimeout(function () { $("dot").className = "dot"; $("conn").textContent = "reconnecting…"; }, 3000);
+        };
         src.addEventListener("snapshot", function (e) {
           var s; try { s = JSON.parse(e.data); } catch (x) { return; }
           if (accept(s)) { addHistoryPoint(s); schedule(); }
@@ -333,6 +354,16 @@ enum DashboardPage {
           var a; try { a = JSON.parse(e.data); } catch (x) { return; }
           if (a && a.id) { state.alerts[a.id] = a; schedule(); }
         });
+      }
+
+      function resync() {
+        var gen = state.generation, f = {shop: state.shop, window: state.window};
+        Promise.all([getJSON("/api/v1/snapshots?" + q(f)), getJSON("/api/v1/alerts")]).then(function (r) {
+          if (gen !== state.generation) return;
+          r[0].forEach(function (s) { if (accept(s)) addHistoryPoint(s); });
+          r[1].forEach(function (a) { if (a && a.id) state.alerts[a.id] = a; });
+          schedule();
+        }).catch(function () {});
       }
 
       function load() {

@@ -62,7 +62,7 @@ struct AccessGuard: RouterMiddleware {
     /// sends the browser to the dashboard, or shows the form again.
     func login(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 4096)
-        let form = String(buffer: body)
+        let form = String(decoding: body.readableBytesView, as: UTF8.self)
         var given: String?
         for field in form.split(separator: "&") {
             let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

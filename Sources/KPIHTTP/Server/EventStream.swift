@@ -5,8 +5,8 @@ import ServiceLifecycle
 ///
 /// Each subscriber gets its own bounded stream from the store; this merges it
 /// with a heartbeat comment and writes frames until the client goes away,
-/// the store ends the subscription, or the service shuts down gracefully
-/// (so an open browser tab never holds up shutdown).
+/// the store ends the subscription, the service shuts down gracefully (so an
+/// open browser tab never holds up shutdown), or `maxDuration` has passed.
 enum EventStream {
     enum Frame: Sendable {
         case update(LiveUpdate)
@@ -14,7 +14,7 @@ enum EventStream {
     }
 
     static func response(request: Request, store: LiveKPIStore, filter: SnapshotFilter,
-                         heartbeat: Duration, buffer: Int) -> Response {
+                         heartbeat: Duration, buffer: Int, maxDuration: Duration?) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -24,7 +24,7 @@ enum EventStream {
             let (frames, sink) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
             // Subscribe inside the body: a subscription is only made for a stream that is written.
             let updates = store.subscribe()
-            try await writer.write(bytes(": connected\nretry: 3000\n\n"))
+            try await writer.write(bytes(": connected\nretry: 1000\n\n"))
             try await withGracefulShutdownHandler {
                 try await request.body.consumeWithInboundCloseHandler { _ in
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -36,6 +36,12 @@ enum EventStream {
                             while true {
                                 try await Task.sleep(for: heartbeat)
                                 sink.yield(.heartbeat)
+                            }
+                        }
+                        if let maxDuration {
+                            group.addTask {
+                                try await Task.sleep(for: maxDuration)
+                                sink.finish()
                             }
                         }
                         defer { group.cancelAll() }

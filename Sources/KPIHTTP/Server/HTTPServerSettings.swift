@@ -12,11 +12,17 @@ public struct HTTPServerSettings: Sendable, CustomStringConvertible {
     public var heartbeatInterval: Duration
     /// Frames an SSE connection may queue before the oldest are dropped.
     public var streamBuffer: Int
+    /// An SSE response ends after this long and the browser reconnects (and
+    /// the dashboard reloads what it may have missed): no connection lives
+    /// forever behind proxies and load balancers. nil: no limit.
+    public var maxStreamDuration: Duration?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, token: BearerToken? = nil,
-                heartbeatInterval: Duration = .seconds(15), streamBuffer: Int = 512) {
+                heartbeatInterval: Duration = .seconds(15), streamBuffer: Int = 512,
+                maxStreamDuration: Duration? = .seconds(600)) {
         self.host = host; self.port = port; self.token = token
         self.heartbeatInterval = heartbeatInterval; self.streamBuffer = streamBuffer
+        self.maxStreamDuration = maxStreamDuration
     }
 
     /// Whether `host` only accepts connections from this machine.

@@ -102,7 +102,8 @@ public struct KPIHTTPServer: ApplicationProtocol {
         router.get("/api/v1/stream") { request, _ in
             answer(SnapshotFilter.parse, request) { f in
                 EventStream.response(request: request, store: store, filter: f,
-                                     heartbeat: settings.heartbeatInterval, buffer: settings.streamBuffer)
+                                     heartbeat: settings.heartbeatInterval, buffer: settings.streamBuffer,
+                                     maxDuration: settings.maxStreamDuration)
             }
         }
 
