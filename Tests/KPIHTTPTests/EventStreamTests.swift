@@ -12,6 +12,8 @@ final class StreamCapture: Sendable {
         let text = Mutex("")
         let status = Mutex<Int?>(nil)
         let contentType = Mutex<String?>(nil)
+        /// The response body ended (the server finished the response).
+        let ended = Mutex(false)
     }
 
     let received = Received()
@@ -27,6 +29,7 @@ final class StreamCapture: Sendable {
             for try await chunk in response.body {
                 received.text.withLock { $0 += String(decoding: chunk.readableBytesView, as: UTF8.self) }
             }
+            received.ended.withLock { $0 = true }
         }
     }
 
@@ -114,6 +117,7 @@ final class StreamCapture: Sendable {
             let started = ContinuousClock.now
             #expect(await Self.waitUntil(.seconds(5)) { store.subscriberCount == 0 })
             #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(await Self.waitUntil(.seconds(2)) { stream.received.ended.withLock { $0 } }, "response not finished")
             #expect(stream.text.hasPrefix(": connected\nretry: 1000\n\n"))
         }
     }

@@ -30,6 +30,7 @@ enum DashboardPage {
     .status{margin-left:auto;color:var(--muted);font-size:13px;display:flex;gap:14px;align-items:center}
     .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:#b0b8c4;margin-right:6px;vertical-align:middle}
     .dot.live{background:#2e9d5b}
+    .pause{font:inherit;font-size:12px;border:1px solid var(--line);background:#fff;border-radius:6px;padding:3px 9px;cursor:pointer;color:var(--muted)}
     main{padding:18px 24px 40px;display:flex;flex-direction:column;gap:18px;max-width:1600px}
     section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
     .meta{color:var(--muted);font-size:13px;margin-bottom:10px}
@@ -45,8 +46,8 @@ enum DashboardPage {
     .card .value{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums;margin:2px 0 4px;padding:0 4px;border-radius:5px;display:inline-block}
     .scroll{overflow-x:auto}
     table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
-    th,td{padding:5px 8px;border-bottom:1px solid var(--line);white-space:nowrap}
-    th{font-weight:600;color:var(--muted);font-size:12px;text-align:right;position:sticky;top:0;background:var(--card)}
+    th,td{padding:5px 7px;border-bottom:1px solid var(--line);white-space:nowrap}
+    th{font-weight:600;color:var(--muted);font-size:12px;text-align:right;background:var(--card);white-space:normal;vertical-align:bottom;line-height:1.25}
     th:first-child,td:first-child{text-align:left}
     td{text-align:right}
     tr.team td{background:#f9fafc}
@@ -68,7 +69,7 @@ enum DashboardPage {
       <h1>Shop KPIs</h1>
       <label>Shop <select id="shop" aria-label="shop"></select></label>
       <div class="windows" id="windows" role="group" aria-label="window"></div>
-      <div class="status"><span id="updated"></span><span><span class="dot" id="dot"></span><span id="conn">connecting…</span></span></div>
+      <div class="status"><span id="updated"></span><span><span class="dot" id="dot"></span><span id="conn">connecting…</span></span><button type="button" id="pause" class="pause">Pause</button></div>
     </header>
     <main>
       <section class="alerts" id="alerts-section"><h2>Alerts</h2><div id="alerts"></div></section>
@@ -106,7 +107,7 @@ enum DashboardPage {
       var STATUSES = {ok: 1, breach: 1, pending: 1};
       var HISTORY_MAX = 60;
 
-      var state = {shop: null, window: "day", snaps: {}, history: {}, alerts: {}, source: null, timer: null, generation: 0};
+      var state = {shop: null, window: "day", live: true, snaps: {}, history: {}, alerts: {}, source: null, timer: null, generation: 0};
 
       function $(id) { return document.getElementById(id); }
       // Builds an element; text goes in through textContent only (no markup from data, ever).
@@ -330,7 +331,8 @@ enum DashboardPage {
       }
 
       function connect() {
-        if (state.source) state.source.close();
+        if (state.source) { state.source.close(); state.source = null; }
+        if (!state.live) { $("dot").className = "dot"; $("conn").textContent = "paused"; return; }
         var src = new EventSource("/api/v1/stream?" + q({shop: state.shop, window: state.window}));
         state.source = src;
         var opened = false, lost = null;
@@ -369,7 +371,7 @@ enum DashboardPage {
       function load() {
         var gen = ++state.generation;
         state.snaps = {}; state.history = {};
-        location.hash = q({shop: state.shop, window: state.window});
+        location.hash = q({shop: state.shop, window: state.window, live: state.live ? "" : "0"});
         connect();   // first, so nothing published while loading is missed (revisions settle duplicates)
         var f = {shop: state.shop, window: state.window};
         Promise.all([getJSON("/api/v1/snapshots?" + q(f)), getJSON("/api/v1/history?" + q(f)), getJSON("/api/v1/alerts")])
@@ -401,6 +403,15 @@ enum DashboardPage {
           var i = p.indexOf("="); if (i > 0) params[decodeURIComponent(p.slice(0, i))] = decodeURIComponent(p.slice(i + 1));
         });
         if (params.window && WINDOWS.some(function (w) { return w[0] === params.window; })) state.window = params.window;
+        state.live = params.live !== "0";
+        var pause = $("pause");
+        pause.textContent = state.live ? "Pause" : "Resume";
+        // Pausing freezes the view (for a discussion, a printout); resuming reloads it whole.
+        pause.onclick = function () {
+          state.live = !state.live;
+          pause.textContent = state.live ? "Pause" : "Resume";
+          if (state.shop) load(); else connect();
+        };
         buildWindows();
         getJSON("/api/v1/snapshots?scope=shop").then(function (list) {
           var shops = [];
