@@ -348,11 +348,15 @@ enum DashboardPage {
           if (lost) return;
           lost = setTimeout(function () { $("dot").className = "dot"; $("conn").textContent = "reconnecting…"; }, 3000);
         };
+        // Counted on the status element: how much arrived through the stream (diagnostics, tests).
+        function counted() { state.events = (state.events || 0) + 1; $("conn").setAttribute("data-stream-events", state.events); }
         src.addEventListener("snapshot", function (e) {
+          counted();
           var s; try { s = JSON.parse(e.data); } catch (x) { return; }
           if (accept(s)) { addHistoryPoint(s); schedule(); }
         });
         src.addEventListener("alert", function (e) {
+          counted();
           var a; try { a = JSON.parse(e.data); } catch (x) { return; }
           if (a && a.id) { state.alerts[a.id] = a; schedule(); }
         });
