@@ -12,11 +12,20 @@ let package = Package(
         .library(name: "KPICore", targets: ["KPICore"]),
         .library(name: "EventGenerator", targets: ["EventGenerator"]),
         .library(name: "KPIService", targets: ["KPIService"]),
+        .library(name: "KPIHTTP", targets: ["KPIHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // Already in the graph through Hummingbird; named so KPIHTTP (graceful end of SSE
+        // streams) and the executable (its ServiceGroup) can import it, and so the HTTP
+        // tests can read a Server-Sent-Events stream incrementally.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
     ],
     targets: [
         // The C binding: Debian's librdkafka 2.0.2 (client + mock cluster) via pkg-config.
@@ -47,17 +56,39 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The live HTTP side: API, SSE stream, Prometheus /metrics, health, dashboard.
+        .target(
+            name: "KPIHTTP",
+            dependencies: [
+                "KPICore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "kpi-ingest",
             dependencies: [
-                "KPIService", "KafkaClient", "KPICore", "EventGenerator",
+                "KPIService", "KafkaClient", "KPICore", "EventGenerator", "KPIHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient"]),
         .testTarget(name: "KPICoreTests", dependencies: ["KPICore"]),
         .testTarget(name: "EventGeneratorTests", dependencies: ["EventGenerator", "KPICore"]),
+        .testTarget(
+            name: "KPIHTTPTests",
+            dependencies: [
+                "KPIHTTP", "KPICore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(name: "KPIServiceTests", dependencies: ["KPIService", "KafkaClient", "KPICore", "EventGenerator"]),
     ],
     swiftLanguageModes: [.v6]

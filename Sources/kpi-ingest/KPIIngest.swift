@@ -4,11 +4,11 @@ import KPICore
 
 /// The `kpi-ingest` command line (interfaces.md).
 @main
-struct KPIIngest: ParsableCommand {
+struct KPIIngest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpi-ingest",
         abstract: "Shop KPIs from Kafka: order, chat and traffic events in; live KPI snapshots out.",
-        subcommands: [Run.self, Backfill.self, Generate.self, CheckConfig.self]
+        subcommands: [Demo.self, Run.self, Backfill.self, Generate.self, CheckConfig.self]
     )
 }
 

@@ -2,12 +2,17 @@ import ArgumentParser
 import Foundation
 import KafkaClient
 import KPICore
+import KPIHTTP
 import KPIService
+import Logging
+import ServiceLifecycle
 
-/// `kpi-ingest run`: the production consumer.
-struct Run: ParsableCommand {
+/// `kpi-ingest run`: the production consumer and its HTTP side, as services
+/// of one swift-service-lifecycle `ServiceGroup`: SIGTERM/SIGINT stops
+/// consuming (flush, commit, leave the group), then the HTTP server.
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Join the consumer group, restore the assigned partitions, then consume live and emit snapshots until SIGTERM/SIGINT.")
+        abstract: "Join the consumer group, restore the assigned partitions, then consume live, emit snapshots and alerts and serve HTTP until SIGTERM/SIGINT.")
 
     @OptionGroup var configOptions: ConfigOptions
 
@@ -20,18 +25,36 @@ struct Run: ParsableCommand {
     @Option(help: "Consumer group id (overrides kafka.group_id of the config).")
     var groupID: String?
 
-    func run() throws {
+    func run() async throws {
+        let service = configOptions.load(brokers: brokers)
         do {
-            let service = configOptions.load(brokers: brokers)
-            var s = IngesterSettings(service: service)
-            s.groupID = groupID ?? service.kafka.groupID
-            let ingester = try LiveIngester(settings: s)
-            let stop = StopSignal.installedForProcess()
-            try ingester.run(stop: stop, brokerTimeout: .milliseconds(service.kafka.brokerTimeout.millis))
-            let sum = ingester.summary
-            FileHandle.standardError.write(Data("run: stopped after \(sum.consumed) records: \(sum.counted) counted, \(sum.duplicates) duplicates, \(sum.deadLettered) dead-lettered\n".utf8))
+            var settings = IngesterSettings(service: service)
+            settings.groupID = groupID ?? service.kafka.groupID
+            try await runLive(service: service, settings: settings, port: port, extra: [], banner: nil)
         } catch {
             exitWithError(error)
         }
     }
+}
+
+/// Runs the ingester and the HTTP server (and `extra` services before them)
+/// in one ServiceGroup until SIGTERM/SIGINT; the services stop in reverse order.
+func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: Int?, extra: [any Service], banner: ((Int) -> String)?) async throws {
+    let logger = Logger(label: "kpi-ingest")
+    let zone = try ZoneRules(identifier: service.kpi.timeZoneID)
+    let store = LiveKPIStore(fractionDigits: service.kpi.fractionDigits, zone: zone)
+    let metrics = ServiceMetrics()
+    let http = try KPIHTTPServer(settings: try httpSettings(service, port: port), store: store, metrics: metrics, logger: logger)
+    let ingester = IngesterService(settings: settings, hooks: liveHooks(store: store, metrics: metrics),
+                                   brokerTimeout: .milliseconds(service.kafka.brokerTimeout.millis))
+    if let banner { FileHandle.standardError.write(Data((banner(http.settings.port) + "\n").utf8)) }
+    // Shut down in reverse: the ingester (flush, commit, leave) first, then HTTP, then the extras.
+    let group = ServiceGroup(configuration: .init(
+        services: extra.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [
+            .init(service: http),
+            .init(service: ingester, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    try await group.run()
 }

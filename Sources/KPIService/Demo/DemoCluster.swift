@@ -4,7 +4,7 @@ import KafkaClient
 import KPICore
 
 /// `kpi-ingest demo` without the HTTP part: an embedded Kafka-protocol broker
-/// on loopback with the service's topics, a generator writing an hour of
+/// on loopback with the service's topics, a generator writing a short
 /// backlog then following real time, and the live ingester consuming it —
 /// each on a thread of its own, all stopped by one `StopSignal`.
 public final class DemoCluster: Sendable {
@@ -40,23 +40,6 @@ public final class DemoCluster: Sendable {
             onFinish()
         }
         thread.name = "demo-generator"
-        thread.start()
-        return thread
-    }
-
-    /// Runs the live ingester on a thread of its own until `stop`; `done` is signalled when it has left the group.
-    public func startIngester(settings: IngesterSettings, hooks: IngestHooks, stop: StopSignal, done: DispatchSemaphore) -> Thread {
-        let thread = Thread {
-            do {
-                let ingester = try LiveIngester(settings: settings, hooks: hooks)
-                try ingester.run(stop: stop)
-            } catch {
-                FileHandle.standardError.write(Data("demo ingester stopped: \(error)\n".utf8))
-                stop.request()
-            }
-            done.signal()
-        }
-        thread.name = "ingester"
         thread.start()
         return thread
     }

@@ -1,0 +1,122 @@
+import Hummingbird
+import KPICore
+import Logging
+
+/// The live service's HTTP side (interfaces.md "HTTP"): the snapshot and alert
+/// API, the Server-Sent-Events stream, Prometheus `/metrics`, health and
+/// readiness, and the dashboard page.
+///
+/// A Hummingbird `ApplicationProtocol`, hence a swift-service-lifecycle
+/// `Service`: put it in the executable's `ServiceGroup` next to the consumer;
+/// graceful shutdown ends open event streams and stops the listener.
+///
+/// Construction refuses a non-loopback address without a token
+/// (`KPIHTTPError.tokenRequired`), so the data can never be served openly by
+/// mistake.
+public struct KPIHTTPServer: ApplicationProtocol {
+    public typealias Responder = RouterResponder<BasicRequestContext>
+
+    public let settings: HTTPServerSettings
+    public let store: LiveKPIStore
+    public let metrics: ServiceMetrics
+    public let logger: Logger
+    private let builtResponder: Responder
+
+    public var responder: Responder { get async throws { builtResponder } }
+
+    public var configuration: ApplicationConfiguration {
+        ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "kpi-ingest")
+    }
+
+    public init(settings: HTTPServerSettings, store: LiveKPIStore, metrics: ServiceMetrics,
+                logger: Logger = Logger(label: "kpi-ingest.http")) throws(KPIHTTPError) {
+        try Self.validate(settings)
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.builtResponder = Self.router(settings: settings, store: store, metrics: metrics).buildResponder()
+    }
+
+    static func validate(_ settings: HTTPServerSettings) throws(KPIHTTPError) {
+        guard !settings.host.isEmpty, !settings.host.contains(where: { $0 == " " || $0 == "/" }) else {
+            throw KPIHTTPError(.invalidAddress, "http.host '\(QueryParameters.shown(settings.host))' is not a host name or address")
+        }
+        guard (0...65535).contains(settings.port) else {
+            throw KPIHTTPError(.invalidAddress, "http.port \(settings.port) is outside 0...65535")
+        }
+        if let token = settings.token, token.bytes.count < BearerToken.minimumLength {
+            throw KPIHTTPError(.tokenTooWeak,
+                               "the HTTP bearer token is shorter than \(BearerToken.minimumLength) characters; "
+                               + "set a longer random http.token (or KPI_INGEST_HTTP_TOKEN)")
+        }
+        if !settings.isLoopback && settings.token == nil {
+            throw KPIHTTPError(.tokenRequired,
+                               "refusing to serve staff performance and pay data on \(settings.host) without authentication: "
+                               + "set http.token in the config (or the KPI_INGEST_HTTP_TOKEN environment variable) "
+                               + "to a random secret of at least \(BearerToken.minimumLength) characters, "
+                               + "or set http.host to 127.0.0.1 to serve this machine only")
+        }
+    }
+
+    static func router(settings: HTTPServerSettings, store: LiveKPIStore, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        if let token = settings.token {
+            let guardian = AccessGuard(token: token)
+            router.add(middleware: guardian)
+            router.post("/login") { request, _ in try await guardian.login(request) }
+        }
+
+        router.get("/healthz") { _, _ in Responses.text("ok\n") }
+
+        router.get("/readyz") { _, _ in
+            switch store.readiness() {
+            case .ready: Responses.text("ready\n")
+            case .notReady(let reason): Responses.text("not ready: \(reason)\n", status: .serviceUnavailable)
+            }
+        }
+
+        router.get("/metrics") { _, _ in
+            Responses.bytesResponse(metrics.exposition(), status: .ok,
+                                    contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+
+        router.get("/api/v1/snapshots") { request, _ in
+            answer(SnapshotFilter.parse, request) { f in
+                Responses.json(JSONText.array(store.snapshots(scope: f.scope, shop: f.shop, id: f.id, window: f.window)))
+            }
+        }
+
+        router.get("/api/v1/history") { request, _ in
+            answer(SnapshotFilter.parse, request) { f in
+                Responses.json(JSONText.histories(store.history(scope: f.scope, shop: f.shop, id: f.id, window: f.window)))
+            }
+        }
+
+        router.get("/api/v1/alerts") { request, _ in
+            answer(AlertFilter.parse, request) { f in
+                Responses.json(JSONText.array(store.alerts(state: f.state)))
+            }
+        }
+
+        router.get("/api/v1/stream") { request, _ in
+            answer(SnapshotFilter.parse, request) { f in
+                EventStream.response(request: request, store: store, filter: f,
+                                     heartbeat: settings.heartbeatInterval, buffer: settings.streamBuffer,
+                                     maxDuration: settings.maxStreamDuration)
+            }
+        }
+
+        router.get("/") { _, _ in Responses.html(DashboardPage.html) }
+        return router
+    }
+
+    /// The route's answer for valid query parameters, else 400 naming the parameter.
+    static func answer<Filter>(_ parse: ([(key: Substring, value: Substring)]) throws(KPIHTTPError) -> Filter,
+                               _ request: Request, _ respond: (Filter) -> Response) -> Response {
+        switch Result(catching: { () throws(KPIHTTPError) -> Filter in try parse(Array(request.uri.queryParameters)) }) {
+        case .success(let filter): respond(filter)
+        case .failure(let error): Responses.error(.badRequest, error.message)
+        }
+    }
+}

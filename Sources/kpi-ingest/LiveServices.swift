@@ -1,0 +1,107 @@
+import Foundation
+import KafkaClient
+import KPICore
+import KPIHTTP
+import KPIService
+import Logging
+import ServiceLifecycle
+
+/// The live ingester as a swift-service-lifecycle `Service`: its consumer
+/// runs on a thread of its own (all consumer calls on one thread), and a
+/// graceful shutdown asks it to stop, which flushes, commits and leaves the
+/// group before `run` returns.
+struct IngesterService: Service {
+    let settings: IngesterSettings
+    let hooks: IngestHooks
+    let brokerTimeout: Duration
+
+    func run() async throws {
+        let stop = StopSignal()
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let thread = Thread {
+                    do {
+                        let ingester = try LiveIngester(settings: settings, hooks: hooks)
+                        try ingester.run(stop: stop, brokerTimeout: brokerTimeout)
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "kpi-ingest.consumer"
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            stop.request()
+        }
+    }
+}
+
+/// The demo's generator as a `Service`: writes until the graceful shutdown.
+struct GeneratorService: Service {
+    let cluster: DemoCluster
+    let rate: Int
+    let shops: Int
+    let utcOffsetSeconds: Int
+
+    func run() async throws {
+        let stop = StopSignal()
+        let done = DispatchSemaphore(value: 0)
+        // A short backlog: records are keyed by shop, so each shop's data sits
+        // on one partition, and the embedded broker keeps only ~5 MiB of each.
+        _ = cluster.startGenerator(rate: rate, shops: shops, backlog: .minutes(15), utcOffsetSeconds: utcOffsetSeconds, stop: stop, onFinish: { done.signal() })
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        } onGracefulShutdown: {
+            stop.request()
+        }
+        stop.request()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { done.wait(); c.resume() }
+        }
+    }
+}
+
+/// Hooks that feed the HTTP store (API, SSE, readiness) and `/metrics`.
+func liveHooks(store: LiveKPIStore, metrics: ServiceMetrics) -> IngestHooks {
+    var h = IngestHooks()
+    h.snapshots = { snaps in
+        store.publish(snaps)
+        metrics.recordSnapshotsEmitted(snaps.count)
+    }
+    h.alerts = { alerts in
+        for a in alerts {
+            store.publish(alert: a.json, id: a.id, state: a.state)
+            metrics.recordAlertEmitted(state: a.state)
+        }
+    }
+    h.consumed = { topic, n in metrics.recordConsumed(topic: topic, count: n) }
+    h.rejected = { reason in metrics.recordRejected(reason: reason) }
+    h.assignment = { restoring, _ in
+        // Ready once consuming and no assigned partition is still restoring.
+        store.setRestoring(restoring)
+        store.markLive()
+    }
+    h.partitionProgress = { p, watermark, progress in
+        if let watermark { metrics.setWatermark(partition: p, epochSeconds: Double(watermark.millis) / 1000) }
+        metrics.setRestoreProgress(partition: p, fraction: progress)
+    }
+    h.lag = { lags in
+        var perPartition: [Int32: Int64] = [:]
+        for l in lags { perPartition[l.partition, default: 0] += l.lag }
+        for (p, l) in perPartition { metrics.setLag(partition: p, lag: l) }
+    }
+    return h
+}
+
+/// The HTTP settings of the config, with `--port` over them.
+func httpSettings(_ service: ServiceConfiguration, port: Int?) throws -> HTTPServerSettings {
+    var token: BearerToken?
+    if let t = service.http.token {
+        guard let parsed = BearerToken(t) else { throw ServiceError(.configuration, "http.token is not a usable bearer token") }
+        token = parsed
+    }
+    return HTTPServerSettings(host: service.http.host, port: port ?? service.http.port, token: token)
+}
