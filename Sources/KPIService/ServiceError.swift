@@ -6,6 +6,7 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable, Equatable 
         case interrupted
         case output
         case configuration
+        case checkpoint
     }
 
     public var code: Code

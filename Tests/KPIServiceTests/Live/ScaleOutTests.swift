@@ -81,7 +81,7 @@ struct ScaleOutTests {
         for _ in 0..<20 where !caughtUp {
             let got = board.snapshots
             caughtUp = expected.allSatisfy { e in
-                got["\(e.scope.type.name)|\(e.scope.shopID)|\(e.scope.id ?? "")|\(e.window.type.name)|\(e.window.id)"].map { $0.metrics == e.metrics && $0.final == e.final && $0.complete == e.complete && $0.window == e.window } ?? false
+                got["\(e.scope.type.name)|\(e.scope.shopID)|\(e.scope.id ?? "")|\(e.window.type.name)|\(e.window.id)"].map { same($0, e) } ?? false
             }
             if !caughtUp { Thread.sleep(forTimeInterval: 0.5) }
         }
@@ -96,7 +96,7 @@ struct ScaleOutTests {
             for e in expected {
                 let k = "\(e.scope.type.name)|\(e.scope.shopID)|\(e.scope.id ?? "")|\(e.window.type.name)|\(e.window.id)"
                 guard let g = got[k] else { Issue.record("missing \(k)"); continue }
-                if g.metrics != e.metrics || g.final != e.final || g.complete != e.complete || g.window != e.window, shown < 2 {
+                if !same(g, e), shown < 2 {
                     shown += 1
                     Issue.record("instances: \(String(decoding: SnapshotJSON.encode(g, fractionDigits: 2, zone: zone), as: UTF8.self))\nbackfill: \(String(decoding: SnapshotJSON.encode(e, fractionDigits: 2, zone: zone), as: UTF8.self))")
                 }
@@ -104,6 +104,18 @@ struct ScaleOutTests {
         }
         #expect(board.snapshots.count == expected.count)
     }
+}
+
+/// The same figures for the same window. A rolling window ends at the
+/// watermark, and a snapshot is re-emitted only when its figures change, so
+/// a live instance's last emission may carry an earlier `end` than a
+/// backfill's single final drain: rolling ends are not compared.
+func same(_ a: KPISnapshot, _ b: KPISnapshot) -> Bool {
+    let rolling: Set<WindowType> = [.rolling24h, .rolling7d, .rolling30d]
+    let windowsMatch = rolling.contains(a.window.type)
+        ? (a.window.type, a.window.id, a.window.start, a.window.closed) == (b.window.type, b.window.id, b.window.start, b.window.closed)
+        : a.window == b.window
+    return windowsMatch && a.metrics == b.metrics && a.final == b.final && a.complete == b.complete
 }
 
 /// A blocking body on a thread of its own.

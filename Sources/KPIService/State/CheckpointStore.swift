@@ -1,0 +1,115 @@
+import Foundation
+import KafkaClient
+import KPICore
+
+/// One input partition's checkpoint as stored: the KPI state's bytes and the
+/// next input offset of each topic that the state covers.
+public struct PartitionCheckpoint: Sendable, Equatable {
+    public var partition: Int32
+    public var generation: Int64
+    public var state: [UInt8]
+    /// Per input topic (by `InputTopic.rawValue`): the first offset not in `state`.
+    public var nextOffsets: [Int64]
+}
+
+/// Durable KPI state in Kafka itself, the way Kafka Streams keeps its
+/// changelogs: per input partition, the state and the input offsets it
+/// covers, on a compacted topic, so no other store is needed.
+///
+/// A checkpoint is written as one unit: chunks first (no record passes the
+/// broker's size limit), keyed `p<partition>/g<generation>/<index>`, then
+/// the manifest, keyed `p<partition>`, naming the generation, the chunk
+/// count, a checksum and the offsets; then tombstones for the previous
+/// generation's chunks. A reader trusts only a manifest whose chunks are all
+/// there and match the checksum, so a crash mid-write leaves the previous
+/// checkpoint in force (its chunks are deleted only after the new manifest).
+public final class CheckpointStore {
+    public let topic: String
+    private let producer: KafkaProducer
+    private let clientConfiguration: KafkaConfiguration
+    /// The largest chunk value (librdkafka's default message.max.bytes is 1 MB).
+    public var chunkBytes = 512 * 1024
+    private var lastGeneration: [Int32: (generation: Int64, chunks: Int)] = [:]
+
+    public init(topic: String, producer: KafkaProducer, clientConfiguration: KafkaConfiguration) {
+        self.topic = topic
+        self.producer = producer
+        self.clientConfiguration = clientConfiguration
+    }
+
+    /// Writes a checkpoint and waits until the broker has acknowledged it.
+    public func write(_ c: PartitionCheckpoint) throws {
+        let count = max(1, (c.state.count + chunkBytes - 1) / chunkBytes)
+        for i in 0..<count {
+            let chunk = Array(c.state[min(c.state.count, i * chunkBytes)..<min(c.state.count, (i + 1) * chunkBytes)])
+            try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)/g\(c.generation)/\(i)".utf8), value: chunk)
+        }
+        let manifest = "kpi-checkpoint v1 generation=\(c.generation) chunks=\(count) bytes=\(c.state.count) hash=\(c.state.withUnsafeBytes { StableHash.hash(bytes: $0) }) offsets=\(c.nextOffsets.map(String.init).joined(separator: ","))"
+        try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)".utf8), value: Array(manifest.utf8))
+        try producer.flush()
+        // The new checkpoint is in force: drop the previous generation's chunks.
+        if let previous = lastGeneration[c.partition], previous.generation != c.generation {
+            for i in 0..<previous.chunks {
+                try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)/g\(previous.generation)/\(i)".utf8), value: nil)
+            }
+        }
+        lastGeneration[c.partition] = (c.generation, count)
+    }
+
+    /// The latest complete checkpoint of each partition found on the topic.
+    public func readAll(timeout: Duration = .seconds(30)) throws -> [Int32: PartitionCheckpoint] {
+        let consumer = try KafkaConsumer(configuration: clientConfiguration, groupID: nil)
+        defer { try? consumer.close() }
+        let tp = TopicPartition(topic, 0)
+        let (low, high) = try consumer.watermarkOffsets(tp)
+        guard high > low else { return [:] }
+        try consumer.assign([tp: low])
+        var manifests: [Int32: String] = [:]
+        var chunks: [String: [UInt8]] = [:]
+        var next = low
+        let deadline = ContinuousClock.now + timeout
+        while next < high && ContinuousClock.now < deadline {
+            consumer.poll(maxRecords: 1000) { batch in
+                batch.forEach { r in
+                    next = r.offset + 1
+                    guard let key = r.key.map({ String(decoding: $0, as: UTF8.self) }) else { return }
+                    if key.contains("/") {
+                        chunks[key] = r.value.map { Array($0) }
+                    } else if key.hasPrefix("p"), let p = Int32(key.dropFirst()), let v = r.value {
+                        manifests[p] = String(decoding: v, as: UTF8.self)
+                    }
+                }
+            }
+        }
+        guard next >= high else { throw ServiceError(.checkpoint, "Could not read the state topic \(topic) within \(timeout)") }
+        var out: [Int32: PartitionCheckpoint] = [:]
+        for (p, manifest) in manifests {
+            guard let c = Self.assemble(partition: p, manifest: manifest, chunks: chunks) else { continue }
+            out[p] = c
+            lastGeneration[p] = (c.generation, (c.state.count + chunkBytes - 1) / max(1, chunkBytes))
+        }
+        return out
+    }
+
+    /// A checkpoint from its manifest and chunks, or nil when anything is missing or does not match.
+    static func assemble(partition p: Int32, manifest: String, chunks: [String: [UInt8]]) -> PartitionCheckpoint? {
+        var fields: [String: String] = [:]
+        let words = manifest.split(separator: " ")
+        guard words.count >= 2, words[0] == "kpi-checkpoint", words[1] == "v1" else { return nil }
+        for w in words.dropFirst(2) {
+            let kv = w.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
+        }
+        guard let generation = fields["generation"].flatMap({ Int64($0) }), let count = fields["chunks"].flatMap({ Int($0) }),
+              let size = fields["bytes"].flatMap({ Int($0) }), let hash = fields["hash"].flatMap({ UInt64($0) }),
+              let offsets = fields["offsets"]?.split(separator: ",").compactMap({ Int64($0) }), offsets.count == 3 else { return nil }
+        var state: [UInt8] = []
+        state.reserveCapacity(size)
+        for i in 0..<count {
+            guard let chunk = chunks["p\(p)/g\(generation)/\(i)"] else { return nil }
+            state.append(contentsOf: chunk)
+        }
+        guard state.count == size, state.withUnsafeBytes({ StableHash.hash(bytes: $0) }) == hash else { return nil }
+        return PartitionCheckpoint(partition: p, generation: generation, state: state, nextOffsets: offsets)
+    }
+}
