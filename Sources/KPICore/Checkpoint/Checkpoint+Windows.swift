@@ -17,7 +17,7 @@ extension CheckpointWriter {
             hyperLogLog(sketch)
         } else {
             byte(0)
-            sortedHashes(d.exact.elements.sorted())
+            sortedHashes(HashOrder.sorted(d.exact.elements))
         }
     }
 
@@ -60,17 +60,21 @@ extension CheckpointWriter {
     }
 
     /// Hash-keyed entries sorted by key: the keys as `sortedHashes`, then the values in key order.
-    mutating func hashKeyed<V>(_ entries: [(key: UInt64, value: V)], _ value: (inout CheckpointWriter, V) -> Void) {
-        let sorted = entries.sorted { $0.key < $1.key }
-        sortedHashes(sorted.map(\.key))
-        for e in sorted { value(&self, e.value) }
+    mutating func hashKeyed<V>(keys: [UInt64], values: [V], _ value: (inout CheckpointWriter, V) -> Void) {
+        let order = HashOrder.permutation(keys)
+        sortedHashes(order.map { keys[$0] })
+        for i in order { value(&self, values[i]) }
+    }
+
+    mutating func hashKeyed<V>(_ map: [UInt64: V], _ value: (inout CheckpointWriter, V) -> Void) {
+        hashKeyed(keys: Array(map.keys), values: Array(map.values), value)
     }
 
     mutating func hashKeyed<V>(_ map: IDMap<V>, _ value: (inout CheckpointWriter, V) -> Void) {
-        var entries: [(key: UInt64, value: V)] = []
-        entries.reserveCapacity(map.count)
-        for i in map.keys.indices where map.keys[i] != 0 { entries.append((map.keys[i], map.values[i])) }
-        hashKeyed(entries, value)
+        var keys: [UInt64] = [], values: [V] = []
+        keys.reserveCapacity(map.count); values.reserveCapacity(map.count)
+        for i in map.keys.indices where map.keys[i] != 0 { keys.append(map.keys[i]); values.append(map.values[i]) }
+        hashKeyed(keys: keys, values: values, value)
     }
 
     mutating func window(_ w: WindowAggregate) {
@@ -81,8 +85,8 @@ extension CheckpointWriter {
         counters(w.counters)
         distinctSet(w.visitors)
         distinctSet(w.buyers)
-        hashKeyed(w.inquirers.map { ($0.key, $0.value) }) { $0.time($1) }
-        hashKeyed(w.attributedPayers.map { ($0.key, $0.value) }) { $0.count(Int($1)) }
+        hashKeyed(w.inquirers) { $0.time($1) }
+        hashKeyed(w.attributedPayers) { $0.count(Int($1)) }
         bool(w.dirty)
         emission(w.emitted)
     }
@@ -103,11 +107,11 @@ extension CheckpointWriter {
         }
         hashKeyed(r.visitors) { $0.hour($1) }
         hashKeyed(r.buyers) { $0.hour($1) }
-        hashKeyed(r.inquiries.map { ($0.key, $0.value) }) { w, times in
+        hashKeyed(r.inquiries) { w, times in
             w.count(times.count)
             for t in times { w.time(t) }
         }
-        hashKeyed(r.attributedPayerHours.map { ($0.key, $0.value) }) { w, hours in
+        hashKeyed(r.attributedPayerHours) { w, hours in
             w.count(hours.count)
             for h in hours { w.hour(h) }
         }

@@ -12,8 +12,8 @@
 ///              buyer histories) · dedup ids · turn deadlines · evicted windows
 ///     trailer  StableHash of every byte before it (fixed 8)
 ///
-/// Dictionaries are written sorted by key (hashes numerically, strings by
-/// UTF-8 bytes), so the same state always gives the same bytes.
+/// Dictionaries are written sorted by key (hashes numerically, strings in
+/// `String` order), so the same state always gives the same bytes.
 enum CheckpointFormat {
     static let magic: [UInt8] = Array("KPIC".utf8)
     /// Bump on any layout change; a reader refuses other versions (the

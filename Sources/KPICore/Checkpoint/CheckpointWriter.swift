@@ -15,6 +15,14 @@ struct CheckpointWriter {
 
     init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
+    /// The bytes with the checksum trailer appended (see `CheckpointFormat`).
+    mutating func finish() -> [UInt8] {
+        fixed64(CheckpointFormat.checksum(bytes, count: bytes.count))
+        let out = bytes
+        bytes = []
+        return out
+    }
+
     @inline(__always)
     mutating func byte(_ b: UInt8) { bytes.append(b) }
 

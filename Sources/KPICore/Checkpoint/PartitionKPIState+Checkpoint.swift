@@ -12,7 +12,7 @@ extension PartitionKPIState {
     /// (same state → same bytes: dictionaries are written sorted by key).
     public func checkpoint() -> [UInt8] {
         let seen = seenEvents.count
-        var w = CheckpointWriter(capacity: 1024 + scopes.count * 512 + seen * 10)
+        var w = CheckpointWriter(capacity: 4096 + scopes.count * 2048 + seen * 24)
         w.raw(CheckpointFormat.magic)
         w.varint(CheckpointFormat.version)
         w.fixed64(CheckpointFormat.fingerprint(configuration))
@@ -48,13 +48,13 @@ extension PartitionKPIState {
         }
 
         for shop in shops {
-            let chats = shop.chatSessions.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let chats = shop.chatSessions.sorted { $0.key < $1.key }
             w.count(chats.count)
             for (id, session) in chats { w.string(id); w.chatSession(session) }
-            let browsing = shop.browsingSessions.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let browsing = shop.browsingSessions.sorted { $0.key < $1.key }
             w.count(browsing.count)
             for (id, session) in browsing { w.string(id); w.browsingSession(session) }
-            w.hashKeyed(shop.buyers.map { ($0.key, $0.value) }) { $0.buyerHistory($1) }
+            w.hashKeyed(shop.buyers) { $0.buyerHistory($1) }
         }
 
         w.hashKeyed(seenEvents) { $0.day($1) }
@@ -70,10 +70,7 @@ extension PartitionKPIState {
         w.count(evicted.count)
         for e in evicted { w.snapshot(e.snapshot); w.bool(e.changed) }
 
-        var bytes = w.bytes
-        let sum = CheckpointFormat.checksum(bytes, count: bytes.count)
-        withUnsafeBytes(of: sum.littleEndian) { bytes.append(contentsOf: $0) }
-        return bytes
+        return w.finish()
     }
 
     /// Restores a state written by `checkpoint()`. Throws on corrupt or
@@ -252,7 +249,8 @@ extension PartitionKPIState {
         return (CheckpointScopeTable(types: scopes.map(\.scope.type)), states)
     }
 
-    /// String-keyed sessions, written in UTF-8 byte order of their ids.
+    /// String-keyed sessions, written in `String` order of their ids (Unicode
+    /// canonical order: deterministic, and fast for ASCII ids).
     private func readSessions<V>(_ r: inout CheckpointReader,
                                  _ value: (inout CheckpointReader) throws(KPICoreError) -> V) throws(KPICoreError) -> [String: V] {
         let n = try r.count(minimumBytes: 2)
@@ -261,7 +259,7 @@ extension PartitionKPIState {
         var previous: String? = nil
         for _ in 0..<n {
             let id = try r.string()
-            if let p = previous, !p.utf8.lexicographicallyPrecedes(id.utf8) {
+            if let p = previous, !(p < id) {
                 throw .corruptCheckpoint(reason: "session ids out of order")
             }
             previous = id

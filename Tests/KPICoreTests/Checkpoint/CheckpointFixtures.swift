@@ -12,7 +12,7 @@ enum CheckpointStream {
     static func config(_ c: inout KPIConfiguration) {
         c.retention = .init(days: 1, weeks: 1, months: 1)
         // Small, so distinct sets are promoted to HyperLogLog sketches.
-        c.distinctExactThreshold = 12
+        c.distinctExactThreshold = 40
         c.teams = [.init(name: "north", agents: ["a1", "a2"], leads: ["lead"]),
                    .init(name: "south", agents: ["a2", "a3"])]
     }
