@@ -57,4 +57,27 @@ import Testing
         print("BENCH   checkpoint() best of 5: \(String(format: "%.1f", best.checkpoint * 1000)) ms; restore best of 5: \(String(format: "%.1f", best.restore * 1000)) ms")
         #expect(best.checkpoint < 1 && best.restore < 1)
     }
+
+    /// Many small scopes (one ad click each, so no distinct sets or joins):
+    /// the fixed cost of a scope × window.
+    @Test(.enabled(if: ThroughputBenchmark.enabled)) func manySmallScopeWindows() throws {
+        var e = Events()
+        var state = makeState()
+        for i in 0..<850 {
+            _ = state.ingest(e.ad(.adClick, local(2026, 11, 21, 10), channel: "ch\(i)", campaign: "cmp\(i)", cost: 1), recordTimestamp: nil)
+        }
+        _ = state.drainChanged(emittedAt: EventTime(millis: 1))
+        let scopeWindows = state.scopes.reduce(0) { $0 + $1.windows.count + 3 }
+        let clock = ContinuousClock()
+        var bytes: [UInt8] = []
+        var best = (checkpoint: Double.infinity, restore: Double.infinity)
+        for _ in 0..<5 {
+            best.checkpoint = min(best.checkpoint, Self.seconds(clock.measure { bytes = state.checkpoint() }))
+            best.restore = min(best.restore, Self.seconds(clock.measure {
+                _ = try? PartitionKPIState(checkpoint: bytes, configuration: state.configuration)
+            }))
+        }
+        print("BENCH \(scopeWindows) small scope × windows (emitted once): \(bytes.count) bytes = \(bytes.count / scopeWindows) B each; checkpoint \(String(format: "%.1f", best.checkpoint * 1000)) ms, restore \(String(format: "%.1f", best.restore * 1000)) ms")
+        #expect(best.checkpoint < 1 && best.restore < 1)
+    }
 }

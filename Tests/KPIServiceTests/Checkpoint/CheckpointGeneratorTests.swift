@@ -1,5 +1,5 @@
 import EventGenerator
-import KPICore
+@testable import KPICore
 import Testing
 
 /// Checkpoint/restore on generated shop activity (events.md), decoded like the
@@ -29,6 +29,29 @@ import Testing
         return c
     }
 
+    /// Bytes of the checkpoint's main sections, written as `checkpoint()` writes them.
+    static func sections(_ state: PartitionKPIState, _ scopeWindows: Int) -> String {
+        var windows = CheckpointWriter(), joins = CheckpointWriter(), dedup = CheckpointWriter()
+        let base = state.watermarkMillis ?? 0
+        windows.baseTime = base; joins.baseTime = base; dedup.baseTime = base
+        for s in state.scopes {
+            for w in s.windows { windows.window(w) }
+            windows.rolling(s.rolling)
+        }
+        var sessions = 0, buyers = 0
+        for shop in state.shops {
+            for (id, c) in shop.chatSessions { joins.string(id); joins.chatSession(c) }
+            for (id, b) in shop.browsingSessions { joins.string(id); joins.browsingSession(b) }
+            joins.hashKeyed(shop.buyers) { $0.buyerHistory($1) }
+            sessions += shop.chatSessions.count + shop.browsingSessions.count
+            buyers += shop.buyers.count
+        }
+        dedup.hashKeyed(state.seenEvents) { $0.day($1) }
+        return "windows+rolling \(windows.bytes.count) B (\(windows.bytes.count / max(scopeWindows, 1)) B per scope × window), "
+            + "\(sessions) sessions + \(buyers) buyer histories \(joins.bytes.count) B, "
+            + "\(state.seenEvents.count) dedup ids \(dedup.bytes.count) B"
+    }
+
     @Test func restoreAtSplitPointsContinuesIdentically() throws {
         let events = Self.decodedEvents(GeneratorOptions(seed: 11, shops: 5, rate: 1, duration: .hours(54),
                                                          start: Self.start, dirty: true))
@@ -51,19 +74,19 @@ import Testing
         var a = try PartitionKPIState(partition: 0, configuration: config, coverageStart: nil)
         var checkpoints: [Int: [UInt8]] = [:]
         var drains: [Int: [KPISnapshot]] = [:]
-        var largest = (bytes: 0, scopeWindows: 0)
+        var largest = (bytes: 0, scopeWindows: 0, sections: "")
         for i in 0...n {
             if splits.contains(i) {
                 let bytes = a.checkpoint()
                 checkpoints[i] = bytes
                 let scopeWindows = a.currentSnapshots(emittedAt: emitted(0)).count
-                if bytes.count > largest.bytes { largest = (bytes.count, scopeWindows) }
+                if bytes.count > largest.bytes { largest = (bytes.count, scopeWindows, Self.sections(a, scopeWindows)) }
             }
             if i < n, let d = step(&a, i) { drains[i] = d }
         }
         let tailA = finish(&a)
         let finalA = a.checkpoint()
-        print("CHECKPOINT generated stream: \(n) events; largest checkpoint \(largest.bytes) bytes for \(largest.scopeWindows) scope × windows (\(largest.bytes / max(largest.scopeWindows, 1)) bytes each, join state and dedup ids included)")
+        print("CHECKPOINT generated stream: \(n) events; largest checkpoint \(largest.bytes) bytes for \(largest.scopeWindows) scope × windows (\(largest.bytes / max(largest.scopeWindows, 1)) bytes each, join state and dedup ids included): \(largest.sections)")
 
         for k in splits {
             var b = try PartitionKPIState(checkpoint: checkpoints[k]!, configuration: config)
