@@ -1,10 +1,27 @@
 import ArgumentParser
 import Foundation
 import KPICore
+import KPIService
 
 /// The `kpi-ingest` command line (interfaces.md).
 @main
 struct KPIIngest: AsyncParsableCommand {
+    static func main() async {
+        // Before any thread starts: SIGTERM/SIGINT must reach the service
+        // even when a parent started us with them blocked.
+        StopSignal.unblockTerminationSignals()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "kpi-ingest",
         abstract: "Shop KPIs from Kafka: order, chat and traffic events in; live KPI snapshots out.",

@@ -20,6 +20,9 @@ struct IngesterService: Service {
         try await withGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread {
+                    // Async main ends in dispatch_main(), which exits the main thread:
+                    // this thread must take SIGTERM/SIGINT even if we were started with them blocked.
+                    StopSignal.unblockTerminationSignals()
                     do {
                         let ingester = try LiveIngester(settings: settings, hooks: hooks)
                         try ingester.run(stop: stop, brokerTimeout: brokerTimeout)

@@ -54,7 +54,15 @@ func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: In
             .init(service: http),
             .init(service: ingester, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ],
-        gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
+    // SIGTERM/SIGINT through our own handler (an atomic flag): it also works
+    // when the process was started with the signals ignored or blocked, which
+    // the dispatch-source based handling does not survive on Linux.
+    let stop = StopSignal.installedForProcess()
+    let watcher = Task {
+        while !stop.isRequested && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
+        if stop.isRequested { await group.triggerGracefulShutdown() }
+    }
+    defer { watcher.cancel() }
     try await group.run()
 }

@@ -21,15 +21,21 @@ public final class StopSignal: Sendable {
 
     /// A stop signal that SIGINT and SIGTERM of this process also set.
     public static func installedForProcess() -> StopSignal {
-        var mask = sigset_t()
-        sigemptyset(&mask)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { _ in processStopRequested.store(true, ordering: .releasing) }
-            sigaddset(&mask, sig)
         }
-        // A parent may have started us with these signals blocked (they are
-        // inherited): a service that ignores SIGTERM cannot stop cleanly.
-        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+        unblockTerminationSignals()
         return StopSignal(watchingProcessSignals: true)
+    }
+
+    /// A parent may have started us with SIGINT and SIGTERM blocked (the mask
+    /// is inherited): a service that never sees SIGTERM cannot stop cleanly.
+    /// Call on the main thread before starting other threads, which inherit it.
+    public static func unblockTerminationSignals() {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 }

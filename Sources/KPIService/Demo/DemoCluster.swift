@@ -28,6 +28,7 @@ public final class DemoCluster: Sendable {
         let bootstrap = broker.bootstrapServers
         let topics = self.topics
         let thread = Thread {
+            StopSignal.unblockTerminationSignals()
             do {
                 let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
                 let now = EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000))

@@ -23,6 +23,10 @@ struct LivePartition {
     mutating func setRestoreRange(_ input: InputTopic, from: Int64, to: Int64) {
         restoreFrom[Int(input.rawValue)] = from
         restoreTo[Int(input.rawValue)] = to
+        // Nothing to read yet (e.g. a checkpoint covers the input to its end):
+        // do not hold the other inputs back waiting for it; a new record
+        // un-settles it (`sawRecord`).
+        if from >= to { aligner.settled[Int(input.rawValue)] = true }
     }
 
     mutating func sawRecord(_ input: InputTopic, offset: Int64) {
@@ -44,6 +48,11 @@ struct LivePartition {
     func processedUpTo(_ input: InputTopic) -> Int64? {
         let i = Int(input.rawValue)
         return aligner.buffered(input) > 0 ? releasedNext[i] : seen[i]
+    }
+
+    /// The first offset of an input not yet in the KPI state: where a restore from a checkpoint of it resumes.
+    func resumeOffset(_ input: InputTopic) -> Int64 {
+        processedUpTo(input) ?? restoreFrom[Int(input.rawValue)]
     }
 
     /// Live once every input has been processed up to the end offsets taken at assignment.

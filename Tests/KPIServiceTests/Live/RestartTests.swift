@@ -17,10 +17,11 @@ func kpiIngestExecutable() throws -> URL {
 }
 
 /// Starts `kpi-ingest` with arguments, its stderr collected into a file.
-func launch(_ arguments: [String], log: URL) throws -> Process {
+func launch(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Process {
     let p = Process()
     p.executableURL = try kpiIngestExecutable()
     p.arguments = arguments
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     let handle = try FileHandle(forWritingTo: log)
     p.standardError = handle
@@ -40,7 +41,10 @@ struct RestartTests {
     // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
     static let start = EventTime(millis: 1_795_104_000_000)
 
-    @Test func killedMidStreamAndRestartedEqualsBackfill() throws {
+    /// The restart restores by replaying the inputs (resuming from a
+    /// checkpoint, `checkpointed: true`, is off until it passes this test).
+    @Test(arguments: [false])
+    func killedMidStreamAndRestartedEqualsBackfill(checkpointed: Bool) throws {
         let broker = try brokerWithTopics(partitions: 3)
         let bootstrap = broker.bootstrapServers
         let options = GeneratorOptions(seed: 5, shops: 5, rate: 6, duration: .hours(2), start: Self.start, dirty: true)
@@ -53,26 +57,42 @@ struct RestartTests {
         // The shipped configuration (it has teams, so team scopes are compared too).
         let configPath = shippedConfigPath
         let service = try ServiceConfiguration.load(path: configPath, environment: [:])
-        let args = ["run", "--config", configPath, "--brokers", bootstrap, "--group-id", "restart-test"]
+        let group = "restart-test-\(checkpointed)"
+        let args = ["run", "--config", configPath, "--brokers", bootstrap, "--group-id", group]
+        let env = checkpointed ? ["KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s"] : [:]
 
         // First run: killed (SIGKILL) as soon as it has published something.
-        let first = try launch(args, log: log)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, (try? onOwnThread { try readAll(TopicNames().snapshots, bootstrap: bootstrap) }.count) ?? 0 == 0 {
-            Thread.sleep(forTimeInterval: 0.3)
+        let first = try launch(args, log: log, environment: env)
+        // Killed as soon as it published something (checkpointed: as soon as
+        // a checkpoint covers some input, i.e. a manifest with offsets > 0).
+        func progressed() -> Bool {
+            if !checkpointed {
+                return ((try? onOwnThread { try readAll(TopicNames().snapshots, bootstrap: bootstrap) })?.count ?? 0) > 0
+            }
+            let records = (try? onOwnThread { try readAll(TopicNames().state, bootstrap: bootstrap) }) ?? []
+            return records.contains { r in
+                guard let key = r.key, !key.contains(UInt8(ascii: "/")), let value = r.value else { return false }
+                let text = String(decoding: value, as: UTF8.self)
+                guard let offsets = text.components(separatedBy: "offsets=").last else { return false }
+                return offsets.split(separator: ",").contains { Int64($0).map { $0 > 0 } ?? false }
+            }
         }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !progressed() { Thread.sleep(forTimeInterval: 0.2) }
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         #expect(first.terminationReason == .uncaughtSignal)
 
         // Second run: restores by replay, catches up, then stops gracefully.
-        let second = try launch(args, log: log)
-        let caughtUp = try waitUntilGroupCaughtUp(group: "restart-test", bootstrap: bootstrap, partitions: 3)
+        let second = try launch(args, log: log, environment: env)
+        let caughtUp = try waitUntilGroupCaughtUp(group: group, bootstrap: bootstrap, partitions: 3)
         #expect(caughtUp)
         Thread.sleep(forTimeInterval: 1.5)  // one more emit interval
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
-        #expect(second.terminationStatus == 0, "run log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let runLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(second.terminationStatus == 0, "run log: \(runLog)")
+        #expect(runLog.contains("restoring from checkpoint") == checkpointed)
 
         // The latest snapshot per key on kpi.snapshots...
         let published = try onOwnThread { try readAll(TopicNames().snapshots, bootstrap: bootstrap) }
