@@ -20,30 +20,43 @@ struct ShopState {
     var teamScopes: [Int32]
     var channelScopes: [String: Int32] = [:]
     var campaignScopes: [String: Int32] = [:]
-    var chatSessions: [String: ChatSession] = [:]
-    var browsingSessions: [String: BrowsingSession] = [:]
+    /// Chat and browsing sessions by `session_id` (see `SessionTable` for
+    /// why not `[String: …]`; `chatSessions` / `browsingSessions` below are
+    /// the same sessions as dictionaries).
+    var chats = SessionTable<ChatSession>()
+    var browsing = SessionTable<BrowsingSession>()
     var buyers: [UInt64: BuyerHistory] = [:]
+
+    /// The chat sessions as a dictionary (for checkpoints; not the hot path).
+    var chatSessions: [String: ChatSession] {
+        get { chats.dictionary }
+        set { chats = SessionTable(newValue) }
+    }
+
+    /// The browsing sessions as a dictionary (for checkpoints; not the hot path).
+    var browsingSessions: [String: BrowsingSession] {
+        get { browsing.dictionary }
+        set { browsing = SessionTable(newValue) }
+    }
 
     /// Adds a page view to its browsing session; the session before and after.
     mutating func recordView(session id: String, time: Int64, tie: UInt64, channel: Int32, campaign: Int32)
         -> (previous: BrowsingSession?, current: BrowsingSession) {
         let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1, lastTime: time)
-        var previous: BrowsingSession? = nil
-        var current = fresh
-        if let index = browsingSessions.index(forKey: id) {
-            var s = browsingSessions.values[index]
-            previous = s
-            s.views += 1
-            if time > s.lastTime { s.lastTime = time }
-            if time != s.firstTime ? time < s.firstTime : tie < s.firstTie {
-                s.firstTime = time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
-            }
-            browsingSessions.values[index] = s
-            current = s
-        } else {
-            browsingSessions[id] = fresh
+        let h = StableHash.hash(id)
+        guard let index = browsing.position(of: id, hash: h) else {
+            browsing.insert(id, hash: h, fresh)
+            return (nil, fresh)
         }
-        return (previous, current)
+        var s = browsing.values[index]
+        let previous = s
+        s.views += 1
+        if time > s.lastTime { s.lastTime = time }
+        if time != s.firstTime ? time < s.firstTime : tie < s.firstTie {
+            s.firstTime = time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
+        }
+        browsing.values[index] = s
+        return (previous, s)
     }
 }
 
