@@ -45,7 +45,7 @@ struct RollingAggregate {
     static let kinds: [WindowType] = [.rolling24h, .rolling7d, .rolling30d]
     static let lengths: [Int32] = [24, 168, 720]
 
-    var buckets: [Int32: Counters] = [:]
+    var buckets = HourBuckets()
     /// Sum of the buckets inside each window, for watermark hour `hour`.
     var sums = [Counters](repeating: Counters(), count: 3)
     /// The watermark hour `sums` are positioned at; nil before any watermark.
@@ -63,7 +63,7 @@ struct RollingAggregate {
     static func startHour(_ w: Int, at hour: Int32) -> Int32 { hour + 1 - lengths[w] }
 
     mutating func add(_ d: CounterDelta, hour h: Int32) {
-        buckets[h, default: Counters()].add(d)
+        buckets.add(d, hour: h)
         if let H = hour {
             // The windows nest (24 h ⊂ 7 d ⊂ 30 d); constants rather than
             // `lengths[w]`, a global array read on every event.
