@@ -121,8 +121,12 @@ struct RollingAggregate {
     mutating func noteInquiry(_ buyer: UInt64, time: Int64) {
         let h = CivilTime.floorDiv(time, 3_600_000)
         dirty = true
-        var times = inquiries.removeValue(forKey: buyer) ?? []
-        // One entry per hour: the earliest inquiry in it.
+        // In place: one hash of the key (not a remove and a re-insert).
+        Self.note(time, hour: h, in: &inquiries[buyer, default: []])
+    }
+
+    /// One entry per hour: the earliest inquiry in it.
+    static func note(_ time: Int64, hour h: Int64, in times: inout [Int64]) {
         var i = times.count
         while i > 0 && times[i - 1] > time { i -= 1 }
         if i > 0 && CivilTime.floorDiv(times[i - 1], 3_600_000) == h {
@@ -132,7 +136,6 @@ struct RollingAggregate {
         } else {
             times.insert(time, at: i)
         }
-        inquiries[buyer] = times
     }
 
     mutating func noteAttributedPayer(_ buyer: UInt64, hour h: Int32, sign: Int64) {
