@@ -20,10 +20,25 @@ struct IDMap<Value: BitwiseCopyable> {
 
     init(empty: Value) { self.empty = empty }
 
-    /// The keys by slot (0 = empty slot), as a parallel array to `values`.
-    var keys: [UInt64] { slots.map(\.key) }
+    /// The keys by slot (0 = empty slot), parallel to `values`: O(1) views
+    /// of the slots (no copy), so `keys[i]` / `values[i]` stay cheap in loops.
+    var keys: Keys { Keys(slots: slots) }
     /// The values by slot, parallel to `keys`.
-    var values: [Value] { slots.map(\.value) }
+    var values: Values { Values(slots: slots) }
+
+    struct Keys: RandomAccessCollection {
+        let slots: [Slot]
+        var startIndex: Int { 0 }
+        var endIndex: Int { slots.count }
+        subscript(_ i: Int) -> UInt64 { slots[i].key }
+    }
+
+    struct Values: RandomAccessCollection {
+        let slots: [Slot]
+        var startIndex: Int { 0 }
+        var endIndex: Int { slots.count }
+        subscript(_ i: Int) -> Value { slots[i].value }
+    }
 
     /// The slot holding key `k`, or the empty slot where it would go.
     /// Precondition: `slots` is not empty.
