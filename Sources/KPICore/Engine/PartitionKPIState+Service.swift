@@ -25,22 +25,39 @@ extension PartitionKPIState {
             reattributeOrders(shop: shop, buyer: buyer, after: mark.time)
         }
         if let sessionID = e.sessionID {
-            shops[Int(shop)].chatSessions[sessionID, default: ChatSession()].insert(mark)
-            rederive(shop: shop, session: sessionID)
+            let h = StableHash.hash(sessionID)
+            let k = Int(shop)
+            let i: Int
+            if let found = shops[k].chats.position(of: sessionID, hash: h) {
+                i = found
+                shops[k].chats.values[i].insert(mark)
+            } else {
+                var session = ChatSession()
+                session.insert(mark)
+                i = shops[k].chats.insert(sessionID, hash: h, session)
+            }
+            rederive(shop: shop, position: i, session: sessionID)
         }
     }
 
     /// Re-derives a session's turns and applies the difference.
     mutating func rederive(shop: Int32, session id: String) {
-        guard let session = shops[Int(shop)].chatSessions[id] else { return }
-        let (outcome, deadline) = session.derive(watermark: watermarkMillis, timeout: timeout)
-        let previous = session.applied
-        if outcome != previous {
-            shops[Int(shop)].chatSessions[id]!.applied = outcome
+        guard let i = shops[Int(shop)].chats.position(of: id, hash: StableHash.hash(id)) else { return }
+        rederive(shop: shop, position: i, session: id)
+    }
+
+    /// `rederive(shop:session:)` for the session at position `i` of the shop's
+    /// chat table: the session is read and updated in place (no lookups by id).
+    mutating func rederive(shop: Int32, position i: Int, session id: String) {
+        let k = Int(shop)
+        let (outcome, deadline) = shops[k].chats.values[i].derive(watermark: watermarkMillis, timeout: timeout)
+        if outcome != shops[k].chats.values[i].applied {
+            let previous = shops[k].chats.values[i].applied
+            shops[k].chats.values[i].applied = outcome
             applySessionChange(from: previous, to: outcome)
         }
-        if let d = deadline, d != session.scheduledDeadline {
-            shops[Int(shop)].chatSessions[id]!.scheduledDeadline = d
+        if let d = deadline, d != shops[k].chats.values[i].scheduledDeadline {
+            shops[k].chats.values[i].scheduledDeadline = d
             turnDeadlines.push(.init(deadline: d, shop: shop, session: id))
             if d < nextWatermarkAction { nextWatermarkAction = d }
         }

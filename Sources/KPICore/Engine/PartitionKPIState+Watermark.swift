@@ -70,8 +70,8 @@ extension PartitionKPIState {
         let markHorizon = from - attribution
         let oldestDay = retainedFromDay
         for k in shops.indices {
-            shops[k].chatSessions = shops[k].chatSessions.filter { $0.value.lastTime >= from }
-            shops[k].browsingSessions = shops[k].browsingSessions.filter { $0.value.lastTime >= from }
+            shops[k].chats = shops[k].chats.filter { $0.lastTime >= from }
+            shops[k].browsing = shops[k].browsing.filter { $0.lastTime >= from }
             var buyers: [UInt64: BuyerHistory] = [:]
             buyers.reserveCapacity(shops[k].buyers.count)
             for (b, var h) in shops[k].buyers {

@@ -20,30 +20,43 @@ struct ShopState {
     var teamScopes: [Int32]
     var channelScopes: [String: Int32] = [:]
     var campaignScopes: [String: Int32] = [:]
-    var chatSessions: [String: ChatSession] = [:]
-    var browsingSessions: [String: BrowsingSession] = [:]
+    /// Chat and browsing sessions by `session_id` (see `SessionTable` for
+    /// why not `[String: …]`; `chatSessions` / `browsingSessions` below are
+    /// the same sessions as dictionaries).
+    var chats = SessionTable<ChatSession>()
+    var browsing = SessionTable<BrowsingSession>()
     var buyers: [UInt64: BuyerHistory] = [:]
+
+    /// The chat sessions as a dictionary (for checkpoints; not the hot path).
+    var chatSessions: [String: ChatSession] {
+        get { chats.dictionary }
+        set { chats = SessionTable(newValue) }
+    }
+
+    /// The browsing sessions as a dictionary (for checkpoints; not the hot path).
+    var browsingSessions: [String: BrowsingSession] {
+        get { browsing.dictionary }
+        set { browsing = SessionTable(newValue) }
+    }
 
     /// Adds a page view to its browsing session; the session before and after.
     mutating func recordView(session id: String, time: Int64, tie: UInt64, channel: Int32, campaign: Int32)
         -> (previous: BrowsingSession?, current: BrowsingSession) {
         let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1, lastTime: time)
-        var previous: BrowsingSession? = nil
-        var current = fresh
-        if let index = browsingSessions.index(forKey: id) {
-            var s = browsingSessions.values[index]
-            previous = s
-            s.views += 1
-            if time > s.lastTime { s.lastTime = time }
-            if time != s.firstTime ? time < s.firstTime : tie < s.firstTie {
-                s.firstTime = time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
-            }
-            browsingSessions.values[index] = s
-            current = s
-        } else {
-            browsingSessions[id] = fresh
+        let h = StableHash.hash(id)
+        guard let index = browsing.position(of: id, hash: h) else {
+            browsing.insert(id, hash: h, fresh)
+            return (nil, fresh)
         }
-        return (previous, current)
+        var s = browsing.values[index]
+        let previous = s
+        s.views += 1
+        if time > s.lastTime { s.lastTime = time }
+        if time != s.firstTime ? time < s.firstTime : tie < s.firstTie {
+            s.firstTime = time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
+        }
+        browsing.values[index] = s
+        return (previous, s)
     }
 }
 
@@ -70,6 +83,10 @@ public struct PartitionKPIState {
     var shopIndex: [String: Int32] = [:]
     /// Agent id → indices of the configured teams that list it.
     let teamsByAgent: [String: [Int]]
+    /// `internKey(StableHash(id), type, shop)` → shop index (type `.shop`)
+    /// or scope index (agent, channel, campaign); see `shopIndex(for:)`.
+    // cache: derived, not checkpointed (rebuilt from `shopIndex` and the shops' scope tables on use)
+    var internedScopes = IDMap<Int32>(empty: 0)
 
     // Durations in ms, read on the hot path.
     let lateness: Int64
@@ -303,39 +320,51 @@ public struct PartitionKPIState {
         return n
     }
 
+    /// The day, week and month windows of scope `s` containing `p`, created
+    /// when still retained (−1 where not retained). Every event contributes
+    /// to several scopes, each to three windows: a scan of the scope's
+    /// windows per contribution was ~25% of ingest. The slots of the last
+    /// day seen are cached in the scope and re-validated here, so eviction
+    /// and restore need not know about the cache.
+    @inline(__always)
+    mutating func calendarSlots(_ s: Int, _ p: Placement) -> WindowSlots {
+        if let w = scopes[s].cachedSlots(p) { return w }
+        return calendarSlotsSlow(s, p)
+    }
+
+    /// Looks the windows up (creating them in the order day, week, month, as
+    /// each contribution always has) and caches the result when all three exist.
+    @inline(never)
+    mutating func calendarSlotsSlow(_ s: Int, _ p: Placement) -> WindowSlots {
+        var w = WindowSlots()
+        w.day = windowIndex(s, .day, p, create: true).map { Int32($0) } ?? -1
+        w.week = windowIndex(s, .week, p, create: true).map { Int32($0) } ?? -1
+        w.month = windowIndex(s, .month, p, create: true).map { Int32($0) } ?? -1
+        if w.day >= 0 && w.week >= 0 && w.month >= 0 {
+            scopes[s].slotsDay = p.day
+            scopes[s].slots = w
+        }
+        return w
+    }
+
     // MARK: - Contributions (every window of a scope at once)
 
     mutating func add(_ d: CounterDelta, to scope: Int32, at p: Placement) {
         let s = Int(scope)
-        if let i = windowIndex(s, .day, p, create: true) { scopes[s].windows[i].counters.add(d); scopes[s].windows[i].dirty = true }
-        if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].counters.add(d); scopes[s].windows[i].dirty = true }
-        if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].counters.add(d); scopes[s].windows[i].dirty = true }
-        if let h = watermarkHour, scopes[s].rolling.hour != h { scopes[s].rolling.position(at: h) }
-        scopes[s].rolling.add(d, hour: p.hour)
+        let w = calendarSlots(s, p)
+        scopes[s].add(d, w, hour: p.hour, watermarkHour: watermarkHour)
     }
 
     mutating func noteVisitor(_ id: UInt64, in scope: Int32, at p: Placement) {
         let s = Int(scope)
-        scopes[s].rolling.noteVisitor(id, hour: p.hour)
-        // Every window gets every id at once, so an id the (exact) day set
-        // already holds is already in the week and month sets too.
-        if let i = windowIndex(s, .day, p, create: true) {
-            if scopes[s].windows[i].visitors.containsExactly(id) { return }
-            scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true
-        }
-        if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
-        if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].visitors.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        let w = calendarSlots(s, p)
+        scopes[s].noteVisitor(id, w, hour: p.hour, threshold: threshold)
     }
 
     mutating func noteBuyer(_ id: UInt64, in scope: Int32, at p: Placement) {
         let s = Int(scope)
-        scopes[s].rolling.noteBuyer(id, hour: p.hour)
-        if let i = windowIndex(s, .day, p, create: true) {
-            if scopes[s].windows[i].buyers.containsExactly(id) { return }
-            scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true
-        }
-        if let i = windowIndex(s, .week, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
-        if let i = windowIndex(s, .month, p, create: true) { scopes[s].windows[i].buyers.insert(id, threshold: threshold); scopes[s].windows[i].dirty = true }
+        let w = calendarSlots(s, p)
+        scopes[s].noteBuyer(id, w, hour: p.hour, threshold: threshold)
     }
 
     /// The customer-service scopes credited for `agent`: the agent, its teams, the shop.
@@ -361,28 +390,19 @@ public struct PartitionKPIState {
     mutating func noteInquiry(_ buyer: UInt64, scope: Int32, at p: Placement) {
         let s = Int(scope)
         scopes[s].rolling.noteInquiry(buyer, time: p.time)
-        for type in Self.calendarTypes {
-            if let i = windowIndex(s, type, p, create: true) {
-                // An earlier first inquiry in the day is also one in its week and month.
-                if let first = scopes[s].windows[i].inquirers[buyer], first <= p.time {
-                    if type == .day { return }
-                    continue
-                }
-                scopes[s].windows[i].inquirers[buyer] = p.time
-                scopes[s].windows[i].dirty = true
-            }
-        }
+        let w = calendarSlots(s, p)
+        scopes[s].noteInquiry(buyer, w, time: p.time)
     }
 
     mutating func noteAttributedPayer(_ buyer: UInt64, agent: Int32, at p: Placement, sign: Int64) {
         let targets = serviceScopes(agent: agent)
         for scope in [targets.agent] + targets.teams + [targets.shop] {
             let s = Int(scope)
-            for type in Self.calendarTypes {
-                guard let i = windowIndex(s, type, p, create: true) else { continue }
-                let n = (scopes[s].windows[i].attributedPayers[buyer] ?? 0) + Int32(sign)
-                scopes[s].windows[i].attributedPayers[buyer] = n > 0 ? n : nil
-                scopes[s].windows[i].dirty = true
+            let w = calendarSlots(s, p)
+            for i in [w.day, w.week, w.month] where i >= 0 {
+                let n = (scopes[s].windows[Int(i)].attributedPayers[buyer] ?? 0) + Int32(sign)
+                scopes[s].windows[Int(i)].attributedPayers[buyer] = n > 0 ? n : nil
+                scopes[s].windows[Int(i)].dirty = true
             }
             scopes[s].rolling.noteAttributedPayer(buyer, hour: p.hour, sign: sign)
         }
@@ -403,7 +423,39 @@ public struct PartitionKPIState {
 
     // MARK: - Scope interning
 
+    // Scope interning: every event names its shop, most name an agent, a
+    // channel or a campaign. Looking those up in the `String`-keyed tables
+    // costs a SipHash pass per lookup (~18% of ingest); `internedScopes`
+    // answers the same question from the ids' `StableHash` (a few
+    // multiplies over the bytes) and an integer-keyed probe. Every hit is
+    // verified against the scope's own id, so the tables above stay the
+    // single source of truth (a checkpoint restores them; this cache
+    // refills itself on the first misses).
+
+    /// The `internedScopes` key of id hash `h` for a scope kind in a shop.
+    @inline(__always)
+    static func internKey(_ h: UInt64, _ type: ScopeType, shop: Int32) -> UInt64 {
+        h ^ (UInt64(type.rawValue) &+ 1) &* 0x9E37_79B9_7F4A_7C15 ^ (UInt64(UInt32(bitPattern: shop)) &+ 1) &* 0xC2B2_AE3D_27D4_EB4F
+    }
+
+    /// The scope of `type` (agent, channel, campaign) and `id` in `shop`, when interned.
+    @inline(__always)
+    func internedScope(_ key: UInt64, _ type: ScopeType, shop: Int32, id: String) -> Int32? {
+        guard let s = internedScopes[key], Int(s) < scopes.count else { return nil }
+        // Field by field: copying the whole `ScopeState` would retain all its buffers.
+        let i = Int(s)
+        return scopes[i].shop == shop && scopes[i].scope.type == type && scopes[i].scope.id == id ? s : nil
+    }
+
     mutating func shopIndex(for id: String) -> Int32 {
+        let key = Self.internKey(StableHash.hash(id), .shop, shop: -1)
+        if let i = internedScopes[key], Int(i) < shops.count, shops[Int(i)].shopID == id { return i }
+        let i = shopIndexSlow(for: id)
+        internedScopes.updateValue(i, forKey: key)
+        return i
+    }
+
+    mutating func shopIndexSlow(for id: String) -> Int32 {
         if let i = shopIndex[id] { return i }
         let i = Int32(shops.count)
         let scope = newScope(Scope(type: .shop, shopID: id), shop: i)
@@ -419,6 +471,14 @@ public struct PartitionKPIState {
     }
 
     mutating func agentScope(_ shop: Int32, _ id: String) -> Int32 {
+        let key = Self.internKey(StableHash.hash(id), .agent, shop: shop)
+        if let s = internedScope(key, .agent, shop: shop, id: id) { return s }
+        let s = agentScopeSlow(shop, id)
+        internedScopes.updateValue(s, forKey: key)
+        return s
+    }
+
+    mutating func agentScopeSlow(_ shop: Int32, _ id: String) -> Int32 {
         if let s = shops[Int(shop)].agentScopes[id] { return s }
         let s = newScope(Scope(type: .agent, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
         var teams: [Int32] = []
@@ -435,6 +495,14 @@ public struct PartitionKPIState {
     }
 
     mutating func channelScope(_ shop: Int32, _ id: String) -> Int32 {
+        let key = Self.internKey(StableHash.hash(id), .channel, shop: shop)
+        if let s = internedScope(key, .channel, shop: shop, id: id) { return s }
+        let s = channelScopeSlow(shop, id)
+        internedScopes.updateValue(s, forKey: key)
+        return s
+    }
+
+    mutating func channelScopeSlow(_ shop: Int32, _ id: String) -> Int32 {
         if let s = shops[Int(shop)].channelScopes[id] { return s }
         let s = newScope(Scope(type: .channel, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
         shops[Int(shop)].channelScopes[id] = s
@@ -442,6 +510,14 @@ public struct PartitionKPIState {
     }
 
     mutating func campaignScope(_ shop: Int32, _ id: String) -> Int32 {
+        let key = Self.internKey(StableHash.hash(id), .campaign, shop: shop)
+        if let s = internedScope(key, .campaign, shop: shop, id: id) { return s }
+        let s = campaignScopeSlow(shop, id)
+        internedScopes.updateValue(s, forKey: key)
+        return s
+    }
+
+    mutating func campaignScopeSlow(_ shop: Int32, _ id: String) -> Int32 {
         if let s = shops[Int(shop)].campaignScopes[id] { return s }
         let s = newScope(Scope(type: .campaign, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
         shops[Int(shop)].campaignScopes[id] = s

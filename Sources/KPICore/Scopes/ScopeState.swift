@@ -45,7 +45,7 @@ struct RollingAggregate {
     static let kinds: [WindowType] = [.rolling24h, .rolling7d, .rolling30d]
     static let lengths: [Int32] = [24, 168, 720]
 
-    var buckets: [Int32: Counters] = [:]
+    var buckets = HourBuckets()
     /// Sum of the buckets inside each window, for watermark hour `hour`.
     var sums = [Counters](repeating: Counters(), count: 3)
     /// The watermark hour `sums` are positioned at; nil before any watermark.
@@ -63,9 +63,17 @@ struct RollingAggregate {
     static func startHour(_ w: Int, at hour: Int32) -> Int32 { hour + 1 - lengths[w] }
 
     mutating func add(_ d: CounterDelta, hour h: Int32) {
-        buckets[h, default: Counters()].add(d)
+        buckets.add(d, hour: h)
         if let H = hour {
-            for w in 0..<3 where h >= Self.startHour(w, at: H) { sums[w].add(d) }
+            // The windows nest (24 h ⊂ 7 d ⊂ 30 d); constants rather than
+            // `lengths[w]`, a global array read on every event.
+            if h > H - 720 {
+                sums[2].add(d)
+                if h > H - 168 {
+                    sums[1].add(d)
+                    if h > H - 24 { sums[0].add(d) }
+                }
+            }
         }
         dirty = true
     }
@@ -113,8 +121,12 @@ struct RollingAggregate {
     mutating func noteInquiry(_ buyer: UInt64, time: Int64) {
         let h = CivilTime.floorDiv(time, 3_600_000)
         dirty = true
-        var times = inquiries.removeValue(forKey: buyer) ?? []
-        // One entry per hour: the earliest inquiry in it.
+        // In place: one hash of the key (not a remove and a re-insert).
+        Self.note(time, hour: h, in: &inquiries[buyer, default: []])
+    }
+
+    /// One entry per hour: the earliest inquiry in it.
+    static func note(_ time: Int64, hour h: Int64, in times: inout [Int64]) {
         var i = times.count
         while i > 0 && times[i - 1] > time { i -= 1 }
         if i > 0 && CivilTime.floorDiv(times[i - 1], 3_600_000) == h {
@@ -124,7 +136,6 @@ struct RollingAggregate {
         } else {
             times.insert(time, at: i)
         }
-        inquiries[buyer] = times
     }
 
     mutating func noteAttributedPayer(_ buyer: UInt64, hour h: Int32, sign: Int64) {
@@ -173,6 +184,86 @@ struct ScopeState {
     /// linear scan beats hashing here.
     var windows: [WindowAggregate] = []
     var rolling = RollingAggregate()
+    /// The local day whose windows `slots` locates (see `PartitionKPIState.calendarSlots`).
+    // cache: derived, not checkpointed (re-validated against `windows` on every use)
+    var slotsDay: Int64 = .min
+    // cache: derived, not checkpointed
+    var slots = WindowSlots()
 
     init(scope: Scope, shop: Int32) { self.scope = scope; self.shop = shop }
+
+    /// The cached slots when they still locate the day, week and month
+    /// windows of `p` (windows are appended and evicted, which moves indices).
+    /// `mutating` although it changes nothing: called on `scopes[s]`, a
+    /// mutating method works in place, where a non-mutating one may copy the
+    /// whole scope state (retaining every buffer in it).
+    @inline(__always)
+    mutating func cachedSlots(_ p: Placement) -> WindowSlots? {
+        guard slotsDay == p.day else { return nil }
+        let w = slots, n = windows.count
+        let valid = windows.withUnsafeBufferPointer { b in
+            Int(w.day) < n && Int(w.week) < n && Int(w.month) < n
+                && b[Int(w.day)].startDay == p.day && b[Int(w.day)].type == .day
+                && b[Int(w.week)].startDay == p.week && b[Int(w.week)].type == .week
+                && b[Int(w.month)].startDay == p.month && b[Int(w.month)].type == .month
+        }
+        return valid ? w : nil
+    }
+
+    // The contributions of one event to this scope's windows, each done in a
+    // single access to the scope (not one per window through `scopes[s]`).
+
+    @inline(__always)
+    mutating func add(_ d: CounterDelta, _ w: WindowSlots, hour: Int32, watermarkHour: Int32?) {
+        if w.day >= 0 { windows[Int(w.day)].counters.add(d); windows[Int(w.day)].dirty = true }
+        if w.week >= 0 { windows[Int(w.week)].counters.add(d); windows[Int(w.week)].dirty = true }
+        if w.month >= 0 { windows[Int(w.month)].counters.add(d); windows[Int(w.month)].dirty = true }
+        if let h = watermarkHour, rolling.hour != h { rolling.position(at: h) }
+        rolling.add(d, hour: hour)
+    }
+
+    mutating func noteVisitor(_ id: UInt64, _ w: WindowSlots, hour: Int32, threshold: Int) {
+        rolling.noteVisitor(id, hour: hour)
+        // Every window gets every id at once, so an id the (exact) day set
+        // already holds is already in the week and month sets too.
+        if w.day >= 0 {
+            if !windows[Int(w.day)].visitors.insertUnlessHeld(id, threshold: threshold) { return }
+            windows[Int(w.day)].dirty = true
+        }
+        if w.week >= 0 { windows[Int(w.week)].visitors.insert(id, threshold: threshold); windows[Int(w.week)].dirty = true }
+        if w.month >= 0 { windows[Int(w.month)].visitors.insert(id, threshold: threshold); windows[Int(w.month)].dirty = true }
+    }
+
+    mutating func noteBuyer(_ id: UInt64, _ w: WindowSlots, hour: Int32, threshold: Int) {
+        rolling.noteBuyer(id, hour: hour)
+        if w.day >= 0 {
+            if !windows[Int(w.day)].buyers.insertUnlessHeld(id, threshold: threshold) { return }
+            windows[Int(w.day)].dirty = true
+        }
+        if w.week >= 0 { windows[Int(w.week)].buyers.insert(id, threshold: threshold); windows[Int(w.week)].dirty = true }
+        if w.month >= 0 { windows[Int(w.month)].buyers.insert(id, threshold: threshold); windows[Int(w.month)].dirty = true }
+    }
+
+    /// Records `buyer`'s inquiry at `time` as its first one in each window, unless an earlier one is there.
+    mutating func noteInquiry(_ buyer: UInt64, _ w: WindowSlots, time: Int64) {
+        for k in 0..<3 {
+            let i = k == 0 ? w.day : k == 1 ? w.week : w.month
+            guard i >= 0 else { continue }
+            // An earlier first inquiry in the day is also one in its week and month.
+            if let first = windows[Int(i)].inquirers[buyer], first <= time {
+                if k == 0 { return }
+                continue
+            }
+            windows[Int(i)].inquirers[buyer] = time
+            windows[Int(i)].dirty = true
+        }
+    }
+}
+
+/// Indices into a scope's `windows` of the day, week and month windows of
+/// one placement; −1 where that window is not retained.
+struct WindowSlots {
+    var day: Int32 = -1
+    var week: Int32 = -1
+    var month: Int32 = -1
 }

@@ -22,6 +22,20 @@ public struct DistinctSet: Sendable, Hashable {
     }
 
 
+    /// Inserts unless the exact set already holds `hash`: false when it did
+    /// (nothing changed), true otherwise (inserted, or added to the sketch).
+    /// `containsExactly` then `insert` in one probe.
+    @inline(__always)
+    mutating func insertUnlessHeld(_ hash: UInt64, threshold: Int) -> Bool {
+        if sketch != nil {
+            sketch!.insert(hash: hash)
+            return true
+        }
+        guard exact.insert(hash) else { return false }
+        if exact.count > threshold { promote() }
+        return true
+    }
+
     mutating func promote() {
         var s = HyperLogLog()
         for h in exact.elements { s.insert(hash: h) }

@@ -1,73 +1,119 @@
 /// A map from `StableHash` values to small values: open addressing with
 /// linear probing and no rehashing (see `IDSet`). Removal is by rebuilding
 /// (`filter`), which retention does once per day.
+///
+/// Each key is stored next to its value (one array of slots, not two
+/// parallel arrays): the maps are large (the dedup ids of a partition, the
+/// visitors of 30 days) and probed at random, so a lookup is dominated by
+/// cache misses, and an interleaved slot costs one miss where parallel key
+/// and value arrays cost two.
 struct IDMap<Value: BitwiseCopyable> {
-    private(set) var keys: [UInt64] = []
-    private(set) var values: [Value] = []
+    @usableFromInline
+    struct Slot {
+        var key: UInt64
+        var value: Value
+    }
+
+    private(set) var slots: [Slot] = []
     private(set) var count = 0
     let empty: Value
 
     init(empty: Value) { self.empty = empty }
 
-    /// The slot holding `hash`, or the empty slot where it would go.
+    /// The keys by slot (0 = empty slot), parallel to `values`: O(1) views
+    /// of the slots (no copy), so `keys[i]` / `values[i]` stay cheap in loops.
+    var keys: Keys { Keys(slots: slots) }
+    /// The values by slot, parallel to `keys`.
+    var values: Values { Values(slots: slots) }
+
+    struct Keys: RandomAccessCollection {
+        let slots: [Slot]
+        var startIndex: Int { 0 }
+        var endIndex: Int { slots.count }
+        subscript(_ i: Int) -> UInt64 { slots[i].key }
+    }
+
+    struct Values: RandomAccessCollection {
+        let slots: [Slot]
+        var startIndex: Int { 0 }
+        var endIndex: Int { slots.count }
+        subscript(_ i: Int) -> Value { slots[i].value }
+    }
+
+    /// The slot holding key `k`, or the empty slot where it would go.
+    /// Precondition: `slots` is not empty.
     @inline(__always)
-    private func slot(_ k: UInt64) -> (index: Int, found: Bool) {
-        let mask = keys.count - 1
+    private static func probe(_ s: UnsafeBufferPointer<Slot>, _ k: UInt64) -> (index: Int, found: Bool) {
+        let mask = s.count - 1
         var i = Int(truncatingIfNeeded: k) & mask
-        return keys.withUnsafeBufferPointer { s in
-            while true {
-                let v = s[i]
-                if v == k { return (i, true) }
-                if v == 0 { return (i, false) }
-                i = (i + 1) & mask
-            }
+        while true {
+            let v = s[i].key
+            if v == k { return (i, true) }
+            if v == 0 { return (i, false) }
+            i = (i + 1) & mask
         }
     }
 
     subscript(_ hash: UInt64) -> Value? {
-        guard !keys.isEmpty else { return nil }
-        let (i, found) = slot(IDSet.key(hash))
-        return found ? values[i] : nil
+        guard !slots.isEmpty else { return nil }
+        return slots.withUnsafeBufferPointer { s in
+            let (i, found) = Self.probe(s, IDSet.key(hash))
+            return found ? s[i].value : nil
+        }
     }
 
     /// Sets the value; returns the previous one.
     @discardableResult
     mutating func updateValue(_ value: Value, forKey hash: UInt64) -> Value? {
-        if (count + 1) * 2 > keys.count { grow() }
+        if (count + 1) * 2 > slots.count { grow() }
         let k = IDSet.key(hash)
-        let (i, found) = slot(k)
-        let previous = found ? values[i] : nil
-        if !found { keys[i] = k; count += 1 }
-        values[i] = value
+        let previous: Value? = slots.withUnsafeMutableBufferPointer { s in
+            let (i, found) = Self.probe(UnsafeBufferPointer(s), k)
+            let previous = found ? s[i].value : nil
+            s[i] = Slot(key: k, value: value)
+            return previous
+        }
+        if previous == nil { count += 1 }
         return previous
     }
 
-    /// Raises the value to `value` when it is absent or smaller.
+    /// Raises the value to `value` when it is absent or smaller. One probe
+    /// (this is the per-page-view path of the rolling distinct counts).
     mutating func raise(_ hash: UInt64, to value: Value) -> Bool where Value: Comparable {
-        if let old = self[hash], old >= value { return false }
-        updateValue(value, forKey: hash)
-        return true
+        if (count + 1) * 2 > slots.count { grow() }
+        let k = IDSet.key(hash)
+        let (raised, inserted): (Bool, Bool) = slots.withUnsafeMutableBufferPointer { s in
+            let (i, found) = Self.probe(UnsafeBufferPointer(s), k)
+            if found {
+                if s[i].value >= value { return (false, false) }
+                s[i].value = value
+                return (true, false)
+            }
+            s[i] = Slot(key: k, value: value)
+            return (true, true)
+        }
+        if inserted { count += 1 }
+        return raised
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: 0, count: max(16, oldKeys.count * 2))
-        values = [Value](repeating: empty, count: keys.count)
+        let old = slots
+        slots = [Slot](repeating: Slot(key: 0, value: empty), count: max(16, old.count * 2))
         count = 0
-        for i in oldKeys.indices where oldKeys[i] != 0 { updateValue(oldValues[i], forKey: oldKeys[i]) }
+        for e in old where e.key != 0 { updateValue(e.value, forKey: e.key) }
     }
 
     /// The entries whose value passes `keep`.
     func filter(_ keep: (Value) -> Bool) -> IDMap {
         var out = IDMap(empty: empty)
-        for i in keys.indices where keys[i] != 0 && keep(values[i]) { out.updateValue(values[i], forKey: keys[i]) }
+        for e in slots where e.key != 0 && keep(e.value) { out.updateValue(e.value, forKey: e.key) }
         return out
     }
 
     /// How many values pass `predicate`.
     func count(where predicate: (Value) -> Bool) -> Int {
         var n = 0
-        for i in keys.indices where keys[i] != 0 && predicate(values[i]) { n += 1 }
+        for e in slots where e.key != 0 && predicate(e.value) { n += 1 }
         return n
     }
 }
