@@ -60,8 +60,16 @@ public final class LiveIngester {
     private var lastCheckpoint = ContinuousClock.now
     /// How each partition was restored, for logs and tests: "checkpoint" or "replay".
     public private(set) var restoredFrom: [Int32: String] = [:]
+    /// Consumed, counted and duplicate records since start (dead letters are counted by the sink).
+    private var tallies = BackfillSummary()
+
     /// Totals since start, for the summary and tests.
-    public private(set) var summary = BackfillSummary()
+    public var summary: BackfillSummary {
+        var s = tallies
+        s.deadLettered = deadLetters.total
+        s.deadLetteredByReason = deadLetters.countsByReason
+        return s
+    }
     private var lastEmit = ContinuousClock.now
 
     /// `clock`: the wall clock for `emitted_at` and the restore horizon (injected for tests).
@@ -136,7 +144,7 @@ public final class LiveIngester {
                 let r = batch[i]
                 guard let input = settings.topics.input(named: r.topic), partitions[r.partition] != nil else { continue }
                 consumedPerTopic[r.topic, default: 0] += 1
-                summary.consumed += 1
+                tallies.consumed += 1
                 touched.insert(r.partition)
                 let recordTime = r.timestampMillis.map(EventTime.init(millis:))
                 partitions[r.partition]!.sawRecord(input, offset: r.offset)
@@ -164,8 +172,6 @@ public final class LiveIngester {
 
     private func reject(_ topic: String, _ partition: Int32, _ offset: Int64, _ key: [UInt8]?, _ value: [UInt8]?, _ ts: Int64?, _ reason: String, _ detail: String) throws {
         try deadLetters.reject(sourceTopic: topic, partition: partition, offset: offset, key: key, value: value, timestampMillis: ts, reason: reason, detail: detail)
-        summary.deadLettered += 1
-        summary.deadLetteredByReason[reason, default: 0] += 1
         hooks.rejected(reason)
     }
 
@@ -179,8 +185,8 @@ public final class LiveIngester {
         try part.aligner.release { pending, input, arena in
             releasedNext[Int(input.rawValue)] = pending.offset + 1
             switch part.work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: clock) {
-            case .counted: summary.counted += 1
-            case .duplicate: summary.duplicates += 1
+            case .counted: tallies.counted += 1
+            case .duplicate: tallies.duplicates += 1
             case let outcome:
                 let (reason, detail) = BackfillJob.rejection(outcome, pending, part.work.state, kpi)
                 try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) }, Array(arena[pending.value]), pending.recordTimestamp?.millis, reason.code, detail)
