@@ -89,7 +89,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "KPIServiceTests", dependencies: ["KPIService", "KafkaClient", "KPICore", "EventGenerator"]),
+        .testTarget(name: "KPIServiceTests", dependencies: ["KPIService", "KafkaClient", "CRdKafka", "KPICore", "EventGenerator"]),
     ],
     swiftLanguageModes: [.v6]
 )
