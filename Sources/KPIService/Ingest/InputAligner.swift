@@ -22,84 +22,102 @@ struct PendingEvent {
 /// (backfill) or is idle (live) is not waited for. Ties go to the topic order
 /// orders < chats < traffic, so the merge is deterministic.
 struct InputAligner {
-    private var queues: [[PendingEvent]] = [[], [], []]
+    /// Events buffered per chunk; a chunk's events and bytes stay below
+    /// malloc's mmap threshold, and recycled chunks keep their capacity.
+    static let chunkSize = 256
+
+    /// Per input, its buffered events in offset order, in chunks (oldest
+    /// first); in the first chunk, those before `heads` are released.
+    private var events: [[[PendingEvent]]] = [[], [], []]
+    /// Per input, parallel to `events`: the original record bytes of each
+    /// chunk's events (for the dead-letter topic), so buffering costs no
+    /// allocation per record.
+    private var bytes: [[[UInt8]]] = [[], [], []]
     private var heads = [0, 0, 0]
-    /// The original record bytes of buffered events, in one arena per
-    /// partition so buffering costs no allocation per record.
-    private(set) var arena: [UInt8] = []
+    private var counts = [0, 0, 0]
+    /// Where released chunks go and new ones come from (shared by the
+    /// aligners of a backfill, see `ChunkPool`).
+    let pool: ChunkPool
     /// Inputs that will deliver nothing more for now (ended or idle).
     var settled: [Bool] = [false, false, false]
 
-    var buffered: Int { (0..<3).reduce(0) { $0 + queues[$1].count - heads[$1] } }
-    func buffered(_ input: InputTopic) -> Int { queues[Int(input.rawValue)].count - heads[Int(input.rawValue)] }
+    init(pool: ChunkPool = ChunkPool()) { self.pool = pool }
 
-    /// Buffers an event read from `input`, copying its record bytes into the arena.
+    var buffered: Int { counts[0] + counts[1] + counts[2] }
+    func buffered(_ input: InputTopic) -> Int { counts[Int(input.rawValue)] }
+
+    /// Buffers an event read from `input`, copying its record bytes into the chunk it joins.
     mutating func append(_ event: ShopEvent, from input: InputTopic, recordTimestamp: EventTime?, offset: Int64,
                          key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
+        let i = Int(input.rawValue)
+        if events[i].last.map({ $0.count == Self.chunkSize }) ?? true {
+            let (e, b) = pool.take()
+            events[i].append(e)
+            bytes[i].append(b)
+        }
+        let c = events[i].count - 1
         var keyRange: Range<Int>?
         if let key {
-            let k = arena.count
-            arena.append(contentsOf: key)
-            keyRange = k..<arena.count
+            let k = bytes[i][c].count
+            bytes[i][c].append(contentsOf: key)
+            keyRange = k..<bytes[i][c].count
         }
-        let v = arena.count
-        arena.append(contentsOf: value)
-        queues[Int(input.rawValue)].append(PendingEvent(event: event, recordTimestamp: recordTimestamp, offset: offset, key: keyRange, value: v..<arena.count))
+        let v = bytes[i][c].count
+        bytes[i][c].append(contentsOf: value)
+        events[i][c].append(PendingEvent(event: event, recordTimestamp: recordTimestamp, offset: offset, key: keyRange, value: v..<bytes[i][c].count))
+        counts[i] += 1
     }
 
     /// Releases, in event-time order, every event that can no longer be
-    /// preceded by an event of another input. The arena bytes of a released
-    /// event are valid during `body` only.
+    /// preceded by an event of another input. The bytes `body` gets (those
+    /// of the event's chunk) are valid during `body` only.
     mutating func release(_ body: (inout PendingEvent, InputTopic, borrowing [UInt8]) throws -> Void) rethrows {
         while true {
             var best = -1
             for i in 0..<3 {
-                if heads[i] < queues[i].count {
-                    if best < 0 || queues[i][heads[i]].event.time < queues[best][heads[best]].event.time { best = i }
+                if counts[i] > 0 {
+                    if best < 0 || events[i][0][heads[i]].event.time < events[best][0][heads[best]].event.time { best = i }
                 } else if !settled[i] {
                     return  // an input still running has nothing buffered: wait for it
                 }
             }
-            guard best >= 0 else { break }
-            try body(&queues[best][heads[best]], InputTopic(rawValue: UInt8(best))!, arena)
+            guard best >= 0 else { return }
+            try body(&events[best][0][heads[best]], InputTopic(rawValue: UInt8(best))!, bytes[best][0])
             heads[best] += 1
+            counts[best] -= 1
+            if heads[best] == events[best][0].count {
+                pool.give(events[best].removeFirst(), bytes[best].removeFirst())
+                heads[best] = 0
+            }
         }
-        compact()
+    }
+}
+
+/// Spare chunks for `InputAligner`s. A backfill's aligners share one pool:
+/// each partition's buffer peaks at a different time (librdkafka delivers
+/// one topic's partition well ahead of another's), so per-partition buffers
+/// that kept their capacity added up to hundreds of MB of fresh pages,
+/// while all buffers together rarely hold more than a few MB at once.
+/// Not `Sendable`: used by the thread that owns the aligners.
+final class ChunkPool {
+    private var events: [[PendingEvent]] = []
+    private var bytes: [[UInt8]] = []
+
+    /// An empty chunk (a recycled one when there is one).
+    func take() -> ([PendingEvent], [UInt8]) {
+        if let e = events.popLast(), let b = bytes.popLast() { return (e, b) }
+        var e: [PendingEvent] = [], b: [UInt8] = []
+        e.reserveCapacity(InputAligner.chunkSize)
+        b.reserveCapacity(InputAligner.chunkSize * 256)
+        return (e, b)
     }
 
-    /// Drops released events and the arena bytes no buffered event needs.
-    private mutating func compact() {
-        var empty = true
-        for i in 0..<3 {
-            if heads[i] == queues[i].count {
-                queues[i].removeAll(keepingCapacity: true)
-                heads[i] = 0
-            } else {
-                empty = false
-                if heads[i] > 4096 && heads[i] * 2 > queues[i].count {
-                    queues[i].removeFirst(heads[i])
-                    heads[i] = 0
-                }
-            }
-        }
-        if empty {
-            arena.removeAll(keepingCapacity: true)
-            return
-        }
-        // Reclaim the arena prefix no buffered event refers to, when it is large.
-        var lowest = arena.count
-        for i in 0..<3 where heads[i] < queues[i].count {
-            let e = queues[i][heads[i]]
-            lowest = min(lowest, e.key?.lowerBound ?? e.value.lowerBound)
-        }
-        if lowest > 1 << 22 && lowest * 2 > arena.count {
-            arena.removeFirst(lowest)
-            for i in 0..<3 {
-                for j in heads[i]..<queues[i].count {
-                    queues[i][j].value = (queues[i][j].value.lowerBound - lowest)..<(queues[i][j].value.upperBound - lowest)
-                    if let k = queues[i][j].key { queues[i][j].key = (k.lowerBound - lowest)..<(k.upperBound - lowest) }
-                }
-            }
-        }
+    /// Takes back a released chunk, emptied but with its capacity.
+    func give(_ e: consuming [PendingEvent], _ b: consuming [UInt8]) {
+        // Consumed, so emptying them keeps their buffers (a copy would not be unique).
+        e.removeAll(keepingCapacity: true)
+        b.removeAll(keepingCapacity: true)
+        events.append(e)
+        bytes.append(b)
     }
 }
