@@ -86,7 +86,7 @@ public struct BackfillJob {
         }
 
         var works: [PartitionWork] = []
-        var aligners: [InputAligner] = Array(repeating: InputAligner(), count: Int(partitionCount))
+        var aligners: [InputAligner] = Array(repeating: InputAligner(pool: ChunkPool()), count: Int(partitionCount))
         for p in 0..<partitionCount {
             works.append(service.partitionWork(state: try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from)))
         }
@@ -105,7 +105,15 @@ public struct BackfillJob {
         var summary = BackfillSummary()
         summary.partitions = Int(partitionCount)
         var paused: Set<TopicPartition> = []
-        var finished: Set<TopicPartition> = []
+        // Per input partition, at `input × partitionCount + partition` (flat
+        // arrays: the per-record checks below are on the hot path, where
+        // `TopicPartition` keys cost a string hash each).
+        let slots = Int(partitionCount)
+        var stopAt = [Int64](repeating: 0, count: 3 * slots)
+        var finished = [Bool](repeating: false, count: 3 * slots)
+        for tp in all { stopAt[Int(topics.input(named: tp.topic)!.rawValue) * slots + Int(tp.partition)] = end[tp]! }
+        // The input of the previous record's topic (records come in runs of one topic).
+        var lastTopic = "", lastInput = InputTopic.orders
         let totalToRead = all.reduce(Int64(0)) { $0 + max(0, end[$1]! - start[$1]!) }
 
         /// Feeds released events of one partition to its KPI state.
@@ -125,15 +133,21 @@ public struct BackfillJob {
         }
 
         if !toAssign.isEmpty { try consumer.assign(toAssign) }
+        var touched = [Bool](repeating: false, count: slots)
+        var touchedList: [Int] = []
         while remaining > 0 && !stop.isRequested {
-            var touched = Set<Int>()
             try consumer.poll(maxRecords: 5000, timeout: .milliseconds(100)) { (batch: ConsumerBatch) throws in
                 for i in 0..<batch.count {
                     let r = batch[i]
-                    let tp = r.topicPartition
-                    guard let stopAt = end[tp], r.offset < stopAt, !finished.contains(tp) else { continue }
-                    let input = topics.input(named: r.topic)!
+                    if r.topic != lastTopic {
+                        guard let input = topics.input(named: r.topic) else { continue }
+                        (lastTopic, lastInput) = (r.topic, input)
+                    }
+                    let input = lastInput
                     let p = Int(r.partition)
+                    guard p >= 0 && p < slots else { continue }
+                    let slot = Int(input.rawValue) * slots + p
+                    guard r.offset < stopAt[slot], !finished[slot] else { continue }
                     summary.consumed += 1
                     let recordTime = r.timestampMillis.map(EventTime.init(millis:))
                     if let value = r.value {
@@ -146,17 +160,19 @@ public struct BackfillJob {
                     } else {
                         try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: nil, timestampMillis: r.timestampMillis, reason: RejectReason.malformedJSON.code, detail: "null payload")
                     }
-                    if r.offset + 1 >= stopAt {
-                        finished.insert(tp)
+                    if r.offset + 1 >= stopAt[slot] {
+                        finished[slot] = true
                         remaining -= 1
                         aligners[p].settled[Int(input.rawValue)] = true
                     }
-                    touched.insert(p)
+                    if !touched[p] { touched[p] = true; touchedList.append(p) }
                 }
             }
-            for p in touched.sorted() { try drain(p) }
+            touchedList.sort()
+            for p in touchedList { touched[p] = false; try drain(p) }
+            touchedList.removeAll(keepingCapacity: true)
             // Keep a running input from racing ahead of the others without bound.
-            for tp in toAssign.keys where !finished.contains(tp) {
+            for tp in toAssign.keys where !finished[Int(topics.input(named: tp.topic)!.rawValue) * slots + Int(tp.partition)] {
                 let n = aligners[Int(tp.partition)].buffered(topics.input(named: tp.topic)!)
                 if n > pauseAbove && !paused.contains(tp) {
                     try consumer.pause([tp]); paused.insert(tp)
