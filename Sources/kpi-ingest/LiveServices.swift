@@ -17,24 +17,30 @@ struct IngesterService: Service {
 
     func run() async throws {
         let stop = StopSignal()
-        try await withGracefulShutdownHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let thread = Thread {
-                    // Async main ends in dispatch_main(), which exits the main thread:
-                    // this thread must take SIGTERM/SIGINT even if we were started with them blocked.
-                    StopSignal.unblockTerminationSignals()
-                    do {
-                        let ingester = try LiveIngester(settings: settings, hooks: hooks)
-                        try ingester.run(stop: stop, brokerTimeout: brokerTimeout)
-                        continuation.resume()
-                    } catch {
-                        continuation.resume(throwing: error)
+        // Cancelled when another service of the group failed (e.g. the HTTP
+        // port is taken): stop as for a graceful shutdown, so the group ends.
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let thread = Thread {
+                        // Async main ends in dispatch_main(), which exits the main thread:
+                        // this thread must take SIGTERM/SIGINT even if we were started with them blocked.
+                        StopSignal.unblockTerminationSignals()
+                        do {
+                            let ingester = try LiveIngester(settings: settings, hooks: hooks)
+                            try ingester.run(stop: stop, brokerTimeout: brokerTimeout)
+                            continuation.resume()
+                        } catch {
+                            continuation.resume(throwing: error)
+                        }
                     }
+                    thread.name = "kpi-ingest.consumer"
+                    thread.start()
                 }
-                thread.name = "kpi-ingest.consumer"
-                thread.start()
+            } onGracefulShutdown: {
+                stop.request()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             stop.request()
         }
     }

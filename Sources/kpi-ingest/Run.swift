@@ -51,7 +51,7 @@ func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: In
     // Shut down in reverse: the ingester (flush, commit, leave) first, then HTTP, then the extras.
     let group = ServiceGroup(configuration: .init(
         services: extra.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [
-            .init(service: http),
+            .init(service: KPIHTTPService(http)),
             .init(service: ingester, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ],
         logger: logger))

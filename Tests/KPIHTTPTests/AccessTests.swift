@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KPICore
@@ -22,6 +23,31 @@ import Testing
                 return e.message.contains(host) && e.message.contains("http.token")
                     && e.message.contains("KPI_INGEST_HTTP_TOKEN") && e.message.contains("127.0.0.1")
             }
+        }
+    }
+
+    @Test func aPortInUseIsNamedWithWhatToDo() async throws {
+        // Another listener holds a loopback port.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { p in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
+                guard bind(holder, a, length) == 0, listen(holder, 1) == 0, getsockname(holder, a, &length) == 0 else {
+                    throw KPIHTTPError(.invalidAddress, "test setup: cannot hold a port")
+                }
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let server = try TestServer.make(settings: HTTPServerSettings(host: "127.0.0.1", port: port))
+        await #expect {
+            try await KPIHTTPService(server).run()
+        } throws: { error in
+            guard let e = error as? KPIHTTPError, e.code == .invalidAddress else { return false }
+            return e.message.contains("127.0.0.1:\(port)") && e.message.contains("already in use") && e.message.contains("--port")
         }
     }
 

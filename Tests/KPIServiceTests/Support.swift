@@ -37,24 +37,10 @@ func brokerWithTopics(partitions: Int32, topics: TopicNames = TopicNames()) thro
 
 /// Every record of a topic (all partitions) from the beginning to the end offsets.
 func readAll(_ topic: String, bootstrap: String) throws -> [OwnedRecord] {
-    let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
-    let n = try consumer.partitionCounts(topics: [topic])[topic]!
-    var ends: [TopicPartition: Int64] = [:]
-    var start: [TopicPartition: Int64] = [:]
-    for p in 0..<n {
-        let tp = TopicPartition(topic, p)
-        let (low, high) = try consumer.watermarkOffsets(tp)
-        if high > low { ends[tp] = high; start[tp] = low }
-    }
-    guard !start.isEmpty else { return [] }
-    try consumer.assign(start)
     var out: [OwnedRecord] = []
-    let total = ends.keys.reduce(Int64(0)) { $0 + ends[$1]! - start[$1]! }
-    let deadline = Date().addingTimeInterval(60)
-    while Int64(out.count) < total && Date() < deadline {
-        consumer.poll { batch in batch.forEach { out.append(OwnedRecord($0)) } }
+    try KafkaConsumer.readToEnd(topic: topic, configuration: KafkaConfiguration(bootstrapServers: bootstrap), timeout: .seconds(60)) {
+        out.append(OwnedRecord($0))
     }
-    try consumer.close()
     return out
 }
 

@@ -69,10 +69,12 @@ public struct AlertBook: Sendable {
         }
     }
 
-    private var tracked: [WindowKey: Tracked] = [:]
+    var tracked: [WindowKey: Tracked] = [:]
     private var restored: [String: Delivered] = [:]
-    private var silences: [Scope: Silence] = [:]
-    private(set) var lastTick: EventTime?
+    /// Machines restored from a checkpoint, by alert id; consumed like `restored`, and before it.
+    var resumed: [String: AlertStateMachine] = [:]
+    var silences: [Scope: Silence] = [:]
+    var lastTick: EventTime?
     private let hysteresis: ExactRatio
 
     /// `rules` and `teams` from config (validated); `zone`: the configured
@@ -116,7 +118,18 @@ public struct AlertBook: Sendable {
         for d in delivered { restored[d.id] = d }
     }
 
+    /// Takes in snapshots without evaluating: after a restore from a
+    /// checkpoint, the current state of every window, so that windows that
+    /// never change again are still judged (and resolved) at later ticks.
+    public mutating func learn(_ snapshots: [KPISnapshot], watermark: EventTime?) {
+        for s in snapshots { store(s, watermark: watermark) }
+    }
+
     mutating func machine(for id: String) -> AlertStateMachine {
+        if let m = resumed.removeValue(forKey: id) {
+            restored[id] = nil
+            return m
+        }
         guard let d = restored.removeValue(forKey: id) else { return AlertStateMachine() }
         return AlertStateMachine(delivered: d.state, since: d.since, at: d.at)
     }
@@ -126,9 +139,10 @@ public struct AlertBook: Sendable {
 
     // MARK: - Input
 
-    mutating func store(_ s: KPISnapshot, watermark: EventTime?) {
+    /// `isActivity: false`: the snapshot is re-learned after a restore, not new data.
+    mutating func store(_ s: KPISnapshot, watermark: EventTime?, isActivity: Bool = true) {
         if let noData = policy.noData, noData.scopeTypes.contains(s.scope.type), s.window.type == .day {
-            noteActivity(s, at: s.watermark ?? watermark ?? s.window.start)
+            noteActivity(s, at: s.watermark ?? watermark ?? s.window.start, isActivity: isActivity)
         }
         let rules = targets.ruleIndexes(selecting: s)
         let key = WindowKey(scope: s.scope, type: s.window.type, start: s.window.type.isCalendar ? s.window.start.millis : 0)
@@ -144,7 +158,7 @@ public struct AlertBook: Sendable {
 
     /// Data is new when a day window's metrics differ from the last seen
     /// ones (a flag-only revision, e.g. `closed` or `final`, is not data).
-    mutating func noteActivity(_ s: KPISnapshot, at time: EventTime) {
+    mutating func noteActivity(_ s: KPISnapshot, at time: EventTime, isActivity: Bool = true) {
         let values = s.metrics.map(\.value)
         let start = s.window.start.millis
         guard var silence = silences[s.scope] else {
@@ -164,7 +178,7 @@ public struct AlertBook: Sendable {
         }
         if silence.dayMetrics[start] != values {
             silence.dayMetrics[start] = values
-            if time > silence.lastActivity { silence.lastActivity = time }
+            if isActivity && time > silence.lastActivity { silence.lastActivity = time }
         }
         if start >= silence.dayStart { silence.dayStart = start; silence.dayID = s.window.id }
         silences[s.scope] = silence

@@ -16,6 +16,16 @@ public enum AlertState: Sendable, Hashable {
         case .resolved: "resolved"
         }
     }
+
+    /// The state named as in the alert JSON (`pending`, `firing`, `resolved`).
+    public init?(name: String) {
+        switch name {
+        case "pending": self = .pending
+        case "firing": self = .firing
+        case "resolved": self = .resolved
+        default: return nil
+        }
+    }
 }
 
 /// One alert (rule × scope × window) as a state machine in event time.
@@ -52,12 +62,12 @@ public struct AlertStateMachine: Sendable, Hashable {
         public var isRepeat: Bool
     }
 
-    private(set) var breach: Breach = .idle
+    var breach: Breach = .idle
     /// When the last firing episode resolved (for a `resolved` sent after a hold).
-    private(set) var resolvedAt: EventTime?
+    var resolvedAt: EventTime?
     /// What receivers last heard, and when.
-    private(set) var delivered: AlertState?
-    private(set) var deliveredAt: EventTime?
+    var delivered: AlertState?
+    var deliveredAt: EventTime?
 
     public init() {}
 

@@ -1,6 +1,8 @@
+import Foundation
 import Hummingbird
 import KPICore
 import Logging
+import ServiceLifecycle
 
 /// The live service's HTTP side (interfaces.md "HTTP"): the snapshot and alert
 /// API, the Server-Sent-Events stream, Prometheus `/metrics`, health and
@@ -118,5 +120,43 @@ public struct KPIHTTPServer: ApplicationProtocol {
         case .success(let filter): respond(filter)
         case .failure(let error): Responses.error(.badRequest, error.message)
         }
+    }
+}
+
+/// The HTTP server as the `Service` the executable runs: a listener that
+/// cannot start fails with a message naming what to fix (a port taken by
+/// another process, a port that needs privileges) instead of a bare errno.
+public struct KPIHTTPService: Service {
+    public let server: KPIHTTPServer
+
+    public init(_ server: KPIHTTPServer) { self.server = server }
+
+    public func run() async throws {
+        do {
+            try await server.run()
+        } catch let error as KPIHTTPError {
+            throw error
+        } catch {
+            throw Self.explained(error, settings: server.settings)
+        }
+    }
+
+    /// NIO reports bind failures as `IOError` with the C library's text.
+    static func explained(_ error: any Error, settings: HTTPServerSettings) -> any Error {
+        let text = "\(error)"
+        let address = "\(settings.host):\(settings.port)"
+        if text.contains(String(cString: strerror(EADDRINUSE))) {
+            return KPIHTTPError(.invalidAddress, "cannot listen on \(address): the port is already in use by another process; "
+                                + "stop that process or choose another port with --port or http.port")
+        }
+        if text.contains(String(cString: strerror(EACCES))) {
+            return KPIHTTPError(.invalidAddress, "cannot listen on \(address): permission denied (ports below 1024 need privileges); "
+                                + "choose a port above 1023 with --port or http.port")
+        }
+        if text.contains(String(cString: strerror(EADDRNOTAVAIL))) {
+            return KPIHTTPError(.invalidAddress, "cannot listen on \(address): no network interface has that address; "
+                                + "set http.host to an address of this machine (127.0.0.1 by default)")
+        }
+        return error
     }
 }

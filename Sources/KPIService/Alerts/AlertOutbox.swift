@@ -8,6 +8,11 @@ import Logging
 /// change once. What was already published (read back from `kpi.alerts` at
 /// start) is not sent again, so a restart or rebalance, which replays the
 /// input and re-derives the same alerts, does not page a lead twice.
+///
+/// Alerts are evaluated in event time, so "already sent" is decided by the
+/// evaluation time: a notification of an id at or before the last one
+/// published for it is a replay; a later one (a state change, or a repeat
+/// of a firing alert after the repeat interval) is new.
 public final class AlertOutbox {
     private let producer: KafkaProducer?
     private let topic: String
@@ -15,14 +20,14 @@ public final class AlertOutbox {
     private let webhooks: [String: WebhookReceiver]
     private let logReceivers: Set<String>
     private let teams: [KPIConfiguration.Team]
-    private var lastSent: [String: String]
+    private var lastSent: [String: AlertBook.Delivered]
     private let logger = Logger(label: "kpi-ingest.alerts")
     /// Notifications sent, and those skipped as already sent.
     public private(set) var sent = 0
     public private(set) var skippedAsAlreadySent = 0
 
-    /// `alreadySent`: the last published state per alert id (see `readPublished`).
-    public init(configuration: ServiceConfiguration, producer: KafkaProducer?, alreadySent: [String: String]) {
+    /// `alreadySent`: the last published notification per alert id (see `readPublished`).
+    public init(configuration: ServiceConfiguration, producer: KafkaProducer?, alreadySent: [String: AlertBook.Delivered]) {
         self.producer = producer
         topic = configuration.kafka.topics.alerts
         routes = configuration.alerts.routes
@@ -46,15 +51,22 @@ public final class AlertOutbox {
         logReceivers = logs
     }
 
-    /// Sends one notification unless this id's state was already sent; returns whether it was sent.
+    /// Adds notifications published meanwhile (by this or another
+    /// instance, read back from the alerts topic), keeping the latest per id.
+    public func remember(_ published: [String: AlertBook.Delivered]) {
+        for (id, d) in published where lastSent[id].map({ d.at > $0.at }) ?? true { lastSent[id] = d }
+    }
+
+    /// Sends one notification unless it is a replay of one already sent
+    /// (same id, evaluated at or before the last one sent); returns whether it was sent.
     @discardableResult
     public func send(_ alert: Alert, json: [UInt8]) throws -> Bool {
         let state = alert.state.name
-        if lastSent[alert.id] == state {
+        if let last = lastSent[alert.id], alert.at <= last.at {
             skippedAsAlreadySent += 1
             return false
         }
-        lastSent[alert.id] = state
+        lastSent[alert.id] = AlertBook.Delivered(id: alert.id, state: alert.state, since: alert.since, at: alert.at)
         sent += 1
         try producer?.send(topic: topic, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
         for name in receivers(for: alert) {
@@ -89,38 +101,26 @@ public final class AlertOutbox {
         for hook in webhooks.values { await hook.drain() }
     }
 
-    /// The last state published per alert id on the alerts topic.
-    public static func readPublished(topic: String, bootstrap: KafkaConfiguration) throws -> [String: String] {
-        let consumer = try KafkaConsumer(configuration: bootstrap, groupID: nil)
-        defer { try? consumer.close() }
-        guard let n = try? consumer.partitionCounts(topics: [topic])[topic] else { return [:] }
-        var start: [TopicPartition: Int64] = [:]
-        var end: [TopicPartition: Int64] = [:]
-        for p in 0..<n {
-            let tp = TopicPartition(topic, p)
-            let (low, high) = try consumer.watermarkOffsets(tp)
-            if high > low { start[tp] = low; end[tp] = high }
-        }
-        guard !start.isEmpty else { return [:] }
-        try consumer.assign(start)
-        var remaining = Set(start.keys)
-        var last: [String: String] = [:]
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !remaining.isEmpty && ContinuousClock.now < deadline {
-            consumer.poll { batch in
-                batch.forEach { r in
-                    if let key = r.key, let value = r.value { last[String(decoding: key, as: UTF8.self)] = Self.state(in: value) }
-                    if r.offset + 1 >= end[r.topicPartition]! { remaining.remove(r.topicPartition) }
-                }
-            }
+    /// The last notification published per alert id on the alerts topic:
+    /// its state, `since` (from the JSON) and evaluation time (the record
+    /// timestamp). Records that cannot be read are skipped.
+    public static func readPublished(topic: String, bootstrap: KafkaConfiguration, zone: TimeZone) throws -> [String: AlertBook.Delivered] {
+        var last: [String: AlertBook.Delivered] = [:]
+        try KafkaConsumer.readToEnd(topic: topic, configuration: bootstrap) { r in
+            guard let key = r.key, let value = r.value, let at = r.timestampMillis,
+                  let state = Self.field("state", in: value).flatMap(AlertState.init(name:)),
+                  let since = Self.field("since", in: value).flatMap({ TimeText.instant($0, timeZone: zone) }) else { return }
+            let id = String(decoding: key, as: UTF8.self)
+            last[id] = AlertBook.Delivered(id: id, state: state, since: since, at: EventTime(millis: at))
         }
         return last
     }
 
-    /// The `"state"` of an alert JSON, read without a JSON library.
-    static func state(in json: UnsafeRawBufferPointer) -> String? {
+    /// A top-level string field of an alert JSON (`"state"`, `"since"`:
+    /// plain text without escapes), read without a JSON library.
+    static func field(_ name: String, in json: UnsafeRawBufferPointer) -> String? {
         let text = String(decoding: json, as: UTF8.self)
-        guard let r = text.range(of: #""state":""#) else { return nil }
+        guard let r = text.range(of: "\"\(name)\":\"") else { return nil }
         return String(text[r.upperBound...].prefix { $0 != "\"" })
     }
 }

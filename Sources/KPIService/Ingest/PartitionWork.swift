@@ -68,9 +68,25 @@ struct PartitionWork {
         return raised
     }
 
-    /// Alerts already delivered before a restart (read back from the alerts topic).
-    mutating func restoreDelivered(_ delivered: [AlertBook.Delivered]) {
+    /// The appraisal's part of a checkpoint (the alert book; scores are
+    /// derived from the snapshots alone). Empty without alerts.
+    func appraisalCheckpoint() -> [UInt8] { alerts?.checkpoint() ?? [] }
+
+    /// After a restore from a checkpoint (the inputs before it are not read
+    /// again): the alert book resumes from its checkpointed machines when
+    /// there is one (`appraisal`), else from the notifications already
+    /// published (read back from the alerts topic); and the books learn every
+    /// window's current state without emitting anything, so windows that do
+    /// not change again are still judged, resolved and scored. The tick the
+    /// checkpoint was taken in is not evaluated again.
+    mutating func resume(appraisal: [UInt8], delivered: [AlertBook.Delivered], at now: EventTime) {
+        if let wm = state.watermark { lastTick = CivilTime.floorDiv(wm.millis, tickMillis) }
+        guard appraises else { return }
+        var current = state.currentSnapshots(emittedAt: now)
+        scores?.annotate(&current)
         alerts?.restore(delivered)
+        if !appraisal.isEmpty, (try? alerts?.resume(checkpoint: appraisal, current: current)) != nil { return }
+        alerts?.learn(current, watermark: state.watermark)
     }
 }
 

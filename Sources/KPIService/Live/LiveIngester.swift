@@ -12,11 +12,11 @@ public struct IngesterSettings: Sendable {
     public var emitInterval: Duration = .seconds(1)
     /// Each partition's state is checkpointed to `topics.state` this often (and on revoke and shutdown).
     public var checkpointInterval: Duration = .seconds(60)
-    /// Resume an assigned partition from its checkpoint instead of replaying
-    /// from the oldest retained window. Off: in a kill-and-restart test the
-    /// resumed partition did not yet reach the same final state as a replay
-    /// (see the issue notes); checkpoints are written either way.
-    public var restoreFromCheckpoints = false
+    /// Resume an assigned partition from its latest checkpoint (then replay
+    /// from the checkpoint's offsets) instead of replaying from the oldest
+    /// retained window. A checkpoint that cannot be read, or was written
+    /// under another configuration, falls back to the full replay.
+    public var restoreFromCheckpoints = true
     /// Write snapshots to `topics.snapshots` and alerts to `topics.alerts` (false: only to the hooks).
     public var publishSnapshots = true
     /// Targets, alerts, receivers, scorecards and stages (its `kpi` and topics are taken from the fields above).
@@ -107,9 +107,8 @@ public final class LiveIngester {
             revoking: { [unowned self] tps in self.revoking(tps) })
         consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: settings.kafka.bootstrapServers, properties: props), groupID: settings.groupID, rebalance: handler)
         try consumer.waitUntilReachable(timeout: brokerTimeout)
-        // What was already notified, so a restart does not page anyone twice.
-        let published = (try? AlertOutbox.readPublished(topic: settings.topics.alerts, bootstrap: settings.kafka)) ?? [:]
-        outbox = AlertOutbox(configuration: appraisal, producer: settings.publishSnapshots ? producer : nil, alreadySent: published)
+        // What was already notified is read back on each assignment (`assigned`).
+        outbox = AlertOutbox(configuration: appraisal, producer: settings.publishSnapshots ? producer : nil, alreadySent: [:])
         checkpoints = CheckpointStore(topic: settings.topics.state, producer: producer, clientConfiguration: settings.kafka)
         let counts = try consumer.partitionCounts(topics: settings.topics.inputs)
         guard Set(counts.values).count == 1 else {
@@ -120,7 +119,12 @@ public final class LiveIngester {
         while !stop.isRequested {
             try pollOnce()
             if ContinuousClock.now - lastEmit >= settings.emitInterval { try emitChanged() }
-            if ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval { try writeCheckpoints(partitions.keys.sorted()) }
+            if ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval {
+                // Emit first: a checkpoint's windows count as emitted, so
+                // nothing drained may still be waiting for the emit interval.
+                try emitChanged()
+                try writeCheckpoints(partitions.keys.sorted())
+            }
             if ContinuousClock.now - lastLag >= .seconds(1) {
                 lastLag = .now
                 hooks.lag(consumer.lag.map { TopicPartitionLag(topic: $0.key.topic, partition: $0.key.partition, lag: $0.value) })
@@ -247,7 +251,8 @@ public final class LiveIngester {
             guard let part = partitions[p] else { continue }
             try checkpoints.write(PartitionCheckpoint(
                 partition: p, generation: generation, state: part.work.state.checkpoint(),
-                nextOffsets: InputTopic.allCases.map { part.resumeOffset($0) }))
+                nextOffsets: InputTopic.allCases.map { part.resumeOffset($0) },
+                appraisal: part.work.appraisalCheckpoint()))
         }
     }
 
@@ -293,11 +298,24 @@ public final class LiveIngester {
         } catch {
             rdkafkaRestoreLog("restore lookup failed (\(error)); replaying from the committed offsets")
         }
-        let stored = settings.restoreFromCheckpoints && numbers.contains(where: { partitions[$0] == nil }) ? ((try? checkpoints?.readAll()) ?? [:]) : [:]
+        let restoring = numbers.contains { partitions[$0] == nil }
+        let stored = settings.restoreFromCheckpoints && restoring ? ((try? checkpoints?.readAll()) ?? [:]) : [:]
+        // What was already notified (by us before a restart, or by the
+        // member that had these partitions), so nobody is paged twice.
+        var published: [String: AlertBook.Delivered] = [:]
+        if restoring {
+            do {
+                published = try AlertOutbox.readPublished(topic: settings.topics.alerts, bootstrap: settings.kafka, zone: TimeZone(identifier: settings.kpi.timeZoneID)!)
+                outbox?.remember(published)
+            } catch {
+                rdkafkaRestoreLog("could not read back \(settings.topics.alerts) (\(error)); alerts replayed by the restore may be sent again")
+            }
+        }
         for p in numbers where partitions[p] == nil {
             // A checkpoint of this partition that matches the configuration: resume after it.
             if let c = stored[p], let state = try? PartitionKPIState(checkpoint: c.state, configuration: settings.kpi) {
                 var part = LivePartition(partition: p, work: appraisal.partitionWork(state: state))
+                part.work.resume(appraisal: c.appraisal, delivered: Array(published.values), at: clock())
                 for input in InputTopic.allCases {
                     let tp = TopicPartition(settings.topics.name(of: input), p)
                     let from = max(c.nextOffsets[Int(input.rawValue)], lows[tp] ?? 0)

@@ -2,14 +2,22 @@ import Foundation
 import KafkaClient
 import KPICore
 
-/// One input partition's checkpoint as stored: the KPI state's bytes and the
-/// next input offset of each topic that the state covers.
+/// One input partition's checkpoint as stored: the KPI state's bytes, the
+/// appraisal's (alert machines), and the next input offset of each topic
+/// that the state covers.
 public struct PartitionCheckpoint: Sendable, Equatable {
     public var partition: Int32
     public var generation: Int64
     public var state: [UInt8]
     /// Per input topic (by `InputTopic.rawValue`): the first offset not in `state`.
     public var nextOffsets: [Int64]
+    /// The alert book's checkpoint (empty without alerts).
+    public var appraisal: [UInt8]
+
+    public init(partition: Int32, generation: Int64, state: [UInt8], nextOffsets: [Int64], appraisal: [UInt8] = []) {
+        self.partition = partition; self.generation = generation; self.state = state
+        self.nextOffsets = nextOffsets; self.appraisal = appraisal
+    }
 }
 
 /// Durable KPI state in Kafka itself, the way Kafka Streams keeps its
@@ -39,12 +47,14 @@ public final class CheckpointStore {
 
     /// Writes a checkpoint and waits until the broker has acknowledged it.
     public func write(_ c: PartitionCheckpoint) throws {
-        let count = max(1, (c.state.count + chunkBytes - 1) / chunkBytes)
+        // The chunks carry the state's bytes, then the appraisal's.
+        let bytes = c.state + c.appraisal
+        let count = max(1, (bytes.count + chunkBytes - 1) / chunkBytes)
         for i in 0..<count {
-            let chunk = Array(c.state[min(c.state.count, i * chunkBytes)..<min(c.state.count, (i + 1) * chunkBytes)])
+            let chunk = Array(bytes[min(bytes.count, i * chunkBytes)..<min(bytes.count, (i + 1) * chunkBytes)])
             try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)/g\(c.generation)/\(i)".utf8), value: chunk)
         }
-        let manifest = "kpi-checkpoint v1 generation=\(c.generation) chunks=\(count) bytes=\(c.state.count) hash=\(c.state.withUnsafeBytes { StableHash.hash(bytes: $0) }) offsets=\(c.nextOffsets.map(String.init).joined(separator: ","))"
+        let manifest = "kpi-checkpoint v1 generation=\(c.generation) chunks=\(count) bytes=\(bytes.count) hash=\(bytes.withUnsafeBytes { StableHash.hash(bytes: $0) }) offsets=\(c.nextOffsets.map(String.init).joined(separator: ",")) appraisal=\(c.appraisal.count)"
         try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)".utf8), value: Array(manifest.utf8))
         try producer.flush()
         // The new checkpoint is in force: drop the previous generation's chunks.
@@ -58,35 +68,25 @@ public final class CheckpointStore {
 
     /// The latest complete checkpoint of each partition found on the topic.
     public func readAll(timeout: Duration = .seconds(30)) throws -> [Int32: PartitionCheckpoint] {
-        let consumer = try KafkaConsumer(configuration: clientConfiguration, groupID: nil)
-        defer { try? consumer.close() }
-        let tp = TopicPartition(topic, 0)
-        let (low, high) = try consumer.watermarkOffsets(tp)
-        guard high > low else { return [:] }
-        try consumer.assign([tp: low])
         var manifests: [Int32: String] = [:]
         var chunks: [String: [UInt8]] = [:]
-        var next = low
-        let deadline = ContinuousClock.now + timeout
-        while next < high && ContinuousClock.now < deadline {
-            consumer.poll(maxRecords: 1000) { batch in
-                batch.forEach { r in
-                    next = r.offset + 1
-                    guard let key = r.key.map({ String(decoding: $0, as: UTF8.self) }) else { return }
-                    if key.contains("/") {
-                        chunks[key] = r.value.map { Array($0) }
-                    } else if key.hasPrefix("p"), let p = Int32(key.dropFirst()), let v = r.value {
-                        manifests[p] = String(decoding: v, as: UTF8.self)
-                    }
+        do {
+            try KafkaConsumer.readToEnd(topic: topic, configuration: clientConfiguration, timeout: timeout) { r in
+                guard let key = r.key.map({ String(decoding: $0, as: UTF8.self) }) else { return }
+                if key.contains("/") {
+                    chunks[key] = r.value.map { Array($0) }
+                } else if key.hasPrefix("p"), let p = Int32(key.dropFirst()), let v = r.value {
+                    manifests[p] = String(decoding: v, as: UTF8.self)
                 }
             }
+        } catch {
+            throw ServiceError(.checkpoint, "Could not read the state topic \(topic): \(error)")
         }
-        guard next >= high else { throw ServiceError(.checkpoint, "Could not read the state topic \(topic) within \(timeout)") }
         var out: [Int32: PartitionCheckpoint] = [:]
         for (p, manifest) in manifests {
             guard let c = Self.assemble(partition: p, manifest: manifest, chunks: chunks) else { continue }
             out[p] = c
-            lastGeneration[p] = (c.generation, (c.state.count + chunkBytes - 1) / max(1, chunkBytes))
+            lastGeneration[p] = (c.generation, (c.state.count + c.appraisal.count + chunkBytes - 1) / max(1, chunkBytes))
         }
         return out
     }
@@ -110,6 +110,10 @@ public final class CheckpointStore {
             state.append(contentsOf: chunk)
         }
         guard state.count == size, state.withUnsafeBytes({ StableHash.hash(bytes: $0) }) == hash else { return nil }
-        return PartitionCheckpoint(partition: p, generation: generation, state: state, nextOffsets: offsets)
+        // Written before the appraisal existed: no `appraisal=` field, all state.
+        let appraisalCount = fields["appraisal"].flatMap { Int($0) } ?? 0
+        guard (0...size).contains(appraisalCount) else { return nil }
+        return PartitionCheckpoint(partition: p, generation: generation, state: Array(state[..<(size - appraisalCount)]),
+                                   nextOffsets: offsets, appraisal: Array(state[(size - appraisalCount)...]))
     }
 }

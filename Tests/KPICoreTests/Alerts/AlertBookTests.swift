@@ -363,4 +363,59 @@ extension AlertBookTests {
                        agentResponse(minute: m, tenthsOfSecond: 200)] : []
         }.isEmpty)
     }
+
+    /// A restart that resumes from a checkpoint (the inputs before it are not
+    /// read again) must go on exactly as the uninterrupted book.
+    @Test func aBookResumedFromItsCheckpointGoesOnAsIfUninterrupted() throws {
+        // a3 breaches from 14:00 (45.2 s > 30 s), hold 5 min, repeat 2 h; s1's
+        // shop numbers stop at 14:00 (no data after 30 min); s2 keeps the
+        // watermark moving. Uninterrupted: a3 firing at 14:05 (since 14:00);
+        // no-data firing at 14:30 (since 14:00), repeated at 16:30; a3's
+        // repeats (16:05, 18:05) are held: s1's no-data inhibits its agents.
+        var policy = AlertPolicy()
+        policy.repeatInterval = .hours(2)
+        func snapshots(_ m: Int) -> [KPISnapshot] {
+            var out = [Hand.snapshot(Hand.shop("s2"), Hand.day(), at: Self.at(m), [("pv", .count(Int64(1000 + m)))])]
+            if m == 0 {
+                out.append(Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(m), [("pv", .count(100))]))
+                out.append(agentResponse(minute: m, tenthsOfSecond: 452))
+            }
+            return out
+        }
+        var whole = book([Hand.responseRule], policy: policy)
+        let expected = run(&whole, minutes: 0...250, snapshots)
+        #expect(summary(expected) == [
+            "5 cs-first-response|agent|s1|a3|day|2026-11-21 firing",
+            "30 no-data|shop|s1||day|2026-11-21 firing",
+            "150 no-data|shop|s1||day|2026-11-21 firing repeat",
+        ])
+
+        // Interrupted at 14:03, while a3's alert is pending and s1 silent for
+        // 3 min. The resumed book gets the current snapshot of every window
+        // (as the restored KPI state gives them) and only later input.
+        var first = book([Hand.responseRule], policy: policy)
+        var alerts = run(&first, minutes: 0...3, snapshots)
+        let checkpoint = first.checkpoint()
+        var resumed = book([Hand.responseRule], policy: policy)
+        let current = [Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(3), [("pv", .count(100))]),
+                       Hand.snapshot(Hand.shop("s2"), Hand.day(), at: Self.at(3), [("pv", .count(1003))]),
+                       agentResponse(minute: 3, tenthsOfSecond: 452)]
+        try resumed.resume(checkpoint: checkpoint, current: current)
+        alerts += run(&resumed, minutes: 3...250, snapshots)
+        #expect(summary(alerts) == summary(expected))
+        #expect(alerts.map(\.since) == expected.map(\.since))
+
+        // Without the checkpoint the same restart gets it wrong: pending
+        // again from 14:03, firing at 14:08, and the silence counted from 14:03.
+        var forgetful = book([Hand.responseRule], policy: policy)
+        forgetful.learn(current, watermark: Self.at(3))
+        let wrong = run(&forgetful, minutes: 3...250, snapshots)
+        #expect(summary(wrong) != summary(Array(expected)))
+
+        // A damaged checkpoint is refused, not half-applied silently.
+        var damaged = checkpoint
+        damaged[damaged.count / 2] ^= 0xFF
+        var refused = book([Hand.responseRule], policy: policy)
+        #expect(throws: KPICoreError.self) { try refused.resume(checkpoint: damaged, current: current) }
+    }
 }
