@@ -18,8 +18,10 @@ public struct Scorecard: Sendable, Hashable {
         public var target: TargetValue
         /// Share of the score, e.g. `Fraction(4, 10)`; all weights sum to 1.
         public var weight: Fraction
-        public init(metric: String, target: TargetValue, weight: Fraction) {
-            self.metric = metric; self.target = target; self.weight = weight
+        /// This line's own cap (a multiple of its target); nil: the scorecard's.
+        public var cap: Fraction?
+        public init(metric: String, target: TargetValue, weight: Fraction, cap: Fraction? = nil) {
+            self.metric = metric; self.target = target; self.weight = weight; self.cap = cap
         }
     }
 
@@ -56,6 +58,7 @@ public struct Scorecard: Sendable, Hashable {
                 out.append(.init(field: "\(f).weight", message: "must be > 0"))
             }
             if e.weight.denominator > 0 { sum = sum + ExactRatio(e.weight) }
+            if let c = e.cap, ExactRatio(c) < .one { out.append(.init(field: "\(f).cap", message: "must be ≥ 1")) }
         }
         if !entries.isEmpty && sum != .one {
             out.append(.init(field: "entries", message: "weights must sum to 1, sum to \(DecimalText.number(sum.fraction))"))
@@ -70,7 +73,7 @@ public struct Scorecard: Sendable, Hashable {
     func points(_ entry: Entry, actual: MetricValue?) -> ExactRatio {
         guard let a = actual?.exact else { return .zero }
         let t = entry.target.exact
-        let cap = ExactRatio(self.cap)
+        let cap = ExactRatio(entry.cap ?? self.cap)
         let ratio: ExactRatio
         switch MetricCatalog.direction(of: entry.metric) ?? .higherIsBetter {
         case .higherIsBetter:

@@ -59,9 +59,9 @@ extension ServiceConfiguration {
             }
             let items = scorecards[team] ?? []
             let card = items.isEmpty ? nil : Scorecard(
-                entries: items.map { Scorecard.Entry(metric: $0.metric, target: coreTarget($0.target, metric: $0.metric), weight: Fraction($0.weight.units, DecimalValue.pow10($0.weight.scale) * 100)) },
-                // The core caps a whole scorecard; the config allows a cap per line: the first line's stands.
-                cap: items[0].cap.fraction)
+                entries: items.map { Scorecard.Entry(metric: $0.metric, target: coreTarget($0.target, metric: $0.metric),
+                                                     weight: Fraction($0.weight.units, DecimalValue.pow10($0.weight.scale) * 100),
+                                                     cap: $0.cap.fraction) })
             return TeamScheme(team: team, stage: stage, scorecard: card)
         }
     }

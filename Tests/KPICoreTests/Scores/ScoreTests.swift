@@ -58,6 +58,33 @@ import Testing
         #expect(card.score(s(Fraction(8, 10), Fraction(1, 2), Fraction(4, 10))).score == Fraction(6667, 100))
     }
 
+    @Test func eachLineMayHaveItsOwnCap() {
+        // Sales line capped at 1.5, satisfaction at the card's 1.0; weights ½.
+        // Sales 20000.00 of 10000.00 → ratio 2 → capped 1.5 → 150 points × ½ = 75.
+        // Satisfaction 5 of 4.5 → 1.11… → capped 1.0 → 100 × ½ = 50. Sum 125 → 100.
+        // Sales 12000.00 → 1.2 → 120 × ½ = 60; satisfaction 4.5 → 100 × ½ = 50 → 110 → 100.
+        // Sales 8000.00 → 80 × ½ = 40; satisfaction 4.5 → 50 → 90.
+        // With the card's cap for sales too (1.0): 12000.00 → 100 × ½ = 50 + 45 (4.05/4.5 = 0.9) = 95.
+        let card = Scorecard(entries: [
+            .init(metric: "agent_sales", target: .money(Money(minorUnits: 1_000_000)), weight: Fraction(1, 2), cap: Fraction(3, 2)),
+            .init(metric: "satisfaction", target: .decimal(Fraction(45, 10)), weight: Fraction(1, 2)),
+        ], cap: Fraction(1, 1))
+        func s(_ sales: Int64, _ stars: Fraction) -> KPISnapshot {
+            Hand.snapshot(Hand.agent("a3"), Hand.month(), at: local(2026, 11, 30),
+                          [("agent_sales", .money(Money(minorUnits: sales))), ("satisfaction", .number(stars))])
+        }
+        #expect(card.score(s(2_000_000, Fraction(5, 1))).components.map(\.points) == [Fraction(150, 1), Fraction(100, 1)])
+        #expect(card.score(s(2_000_000, Fraction(5, 1))).score == Fraction(10_000, 100))
+        #expect(card.score(s(800_000, Fraction(45, 10))).score == Fraction(9_000, 100))
+        var even = card
+        even.entries[0].cap = nil
+        #expect(even.score(s(1_200_000, Fraction(405, 100))).score == Fraction(9_500, 100))
+        #expect(card.score(s(1_200_000, Fraction(405, 100))).score == Fraction(10_000, 100))   // 60 + 45 = 105 → 100
+        var wrong = card
+        wrong.entries[1].cap = Fraction(9, 10)
+        #expect(wrong.problems().map { "\($0.field): \($0.message)" } == ["entries[1].cap: must be ≥ 1"])
+    }
+
     @Test func nullActualEarnsNothingAndZeroLowerIsBetterEarnsTheCap() {
         let card = Scorecard(entries: [
             .init(metric: "satisfaction", target: .decimal(Fraction(45, 10)), weight: Fraction(1, 2)),

@@ -158,6 +158,12 @@ struct ValidationTests {
         let c = try validConfig(fixed)
         #expect(c.scorecards["cs-s1"]?.map(\.cap) == [DecimalValue(units: 12, scale: 1), DecimalValue(units: 12, scale: 1), DecimalValue(units: 12, scale: 1)])
         #expect(c.scorecards["cs-s1"]?[2].target == .money(Money(minorUnits: 100_000)))
+
+        // A cap per line reaches the core scorecard line by line.
+        let capped = try validConfig(fixed.replacingOccurrences(of: "weight: 33.3, target: 4.5}", with: "weight: 33.3, target: 4.5, cap: 1.5}")
+                                     + "\nstages:\n  cs-s1: {stage: stable, commission_rate: 0.01, base: agent_sales}\n")
+        let card = capped.teamSchemes.first { $0.team == "cs-s1" }?.scorecard
+        #expect(card?.entries.map(\.cap) == [Fraction(12, 10), Fraction(15, 10), Fraction(12, 10)])
     }
 
     @Test("a scorecard metric must exist for agents; a stable stage needs a scorecard")

@@ -1,0 +1,69 @@
+import EventGenerator
+import Foundation
+import KafkaClient
+import KPICore
+import KPIService
+import Testing
+
+@Suite("Live ingestion: graceful shutdown")
+struct GracefulLeaveTests {
+    // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
+    static let start = EventTime(millis: 1_795_104_000_000)
+
+    /// SIGTERM to a real `kpi-ingest run`: it exits 0 within seconds and
+    /// leaves the group, so the other member gets its partitions without
+    /// waiting for the session timeout.
+    ///
+    /// Session timeout 10 s. A member that vanishes keeps its partitions
+    /// until its session times out (10 s), then the 2.0.2 mock cluster's
+    /// rebalance waits session.timeout − 1 s more: ~19 s. After a LeaveGroup
+    /// only that rebalance wait remains: ~9 s (Kafka itself rebalances at once).
+    @Test func sigtermLeavesTheGroupSoTheOtherMemberTakesOverAtOnce() throws {
+        let broker = try brokerWithTopics(partitions: 6)
+        let bootstrap = broker.bootstrapServers
+        _ = try onOwnThread {
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+            var progress = ProgressLine(forceEnabled: false)
+            return try GenerateJob(options: GeneratorOptions(seed: 3, shops: 12, rate: 4, duration: .minutes(20), start: Self.start))
+                .run(producer: producer, progress: &progress)
+        }
+        let group = "graceful-leave"
+        let session = ["session.timeout.ms": "10000", "heartbeat.interval.ms": "300"]
+
+        // Member B, in process: owns all 6 partitions first.
+        let board = SnapshotBoard()
+        var settings = IngesterSettings(kafka: KafkaConfiguration(bootstrapServers: bootstrap, properties: session))
+        settings.groupID = group
+        settings.publishSnapshots = false
+        let b = StopSignal()
+        let hooks = board.hooks(instance: 1)
+        let ingesterSettings = settings
+        let memberB = BackgroundRun { try LiveIngester(settings: ingesterSettings, hooks: hooks).run(stop: b) }
+        defer { b.request(); try? memberB.join() }
+        #expect(waitFor(seconds: 60) { board.partitions(of: 1).count == 6 })
+
+        // Member A: the real executable, which takes half of them.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-leave-\(UUID().uuidString).log")
+        let a = try launch(["run", "--config", shippedConfigPath, "--brokers", bootstrap, "--group-id", group, "--port", "0"], log: log,
+                           environment: ["KPI_INGEST_KAFKA_PROPERTIES_SESSION_TIMEOUT_MS": "10000",
+                                         "KPI_INGEST_KAFKA_PROPERTIES_HEARTBEAT_INTERVAL_MS": "300"])
+        defer { if a.isRunning { kill(a.processIdentifier, SIGKILL) } }
+        #expect(waitFor(seconds: 60) { board.partitions(of: 1).count == 3 }, "member A never got partitions: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+
+        // SIGTERM: A stops consuming, flushes, commits, leaves, exits 0.
+        let terminated = Date()
+        kill(a.processIdentifier, SIGTERM)
+        let exited = waitFor(seconds: 15) { !a.isRunning }
+        #expect(exited, "kpi-ingest run did not exit within 15 s of SIGTERM")
+        let exitSeconds = Date().timeIntervalSince(terminated)
+        if exited { #expect(a.terminationStatus == 0, "run log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")") }
+        #expect(exitSeconds < 10)
+
+        // B owns everything again before a vanished member would be replaced
+        // (~19 s + the poll cycle; measured with a leave: ~12 s).
+        #expect(waitFor(seconds: 40) { board.partitions(of: 1).count == 6 })
+        let takeover = Date().timeIntervalSince(terminated)
+        print("graceful leave: exit after \(exitSeconds) s, takeover after \(takeover) s")
+        #expect(takeover < 17, "takeover after \(takeover) s: the member did not leave the group")
+    }
+}
