@@ -12,7 +12,7 @@ extension ShopActivityGenerator {
             writer.quote(); writeEventID(step); writer.quote()
         }
         if writer.required("type", .text) {
-            writer.quote(); writer.lit(Self.wireName(type)); writer.quote()
+            writer.quote(); writer.text(type.name); writer.quote()
         }
         if style != .absent {
             writer.key("ts"); writer.time(eventTime, style)
@@ -74,23 +74,6 @@ extension ShopActivityGenerator {
                 writer.key("promised_ship_by")
                 writer.time(step.extra, random.chance(perMille: 800) ? .local : .epochMillis)
             }
-        }
-    }
-
-    /// The wire `type` (the same text as `EventType.name`, as a `StaticString`).
-    static func wireName(_ type: EventType) -> StaticString {
-        switch type {
-        case .orderCreated: "order_created"
-        case .orderPaid: "order_paid"
-        case .orderCancelled: "order_cancelled"
-        case .orderRefunded: "order_refunded"
-        case .orderShipped: "order_shipped"
-        case .chatMessage: "chat_message"
-        case .chatRating: "chat_rating"
-        case .pageView: "page_view"
-        case .adImpression: "ad_impression"
-        case .adClick: "ad_click"
-        case .adSpend: "ad_spend"
         }
     }
 

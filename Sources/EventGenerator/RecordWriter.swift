@@ -98,6 +98,9 @@ struct RecordWriter {
 
     @inline(__always) mutating func bytes(_ b: [UInt8]) { out.append(contentsOf: b) }
 
+    /// Plain text without characters that need escaping (names from our own enums).
+    @inline(__always) mutating func text(_ s: String) { out.append(contentsOf: s.utf8) }
+
     @inline(__always) mutating func quote() { out.append(UInt8(ascii: "\"")) }
 
     mutating func int(_ value: Int64) {

@@ -4,8 +4,8 @@ import KPICore
 /// so the config can check that a target makes sense for its metric: a rate
 /// target of 1.5 or a negative count is a typo, not a goal.
 ///
-/// `MetricCatalog` owns which metrics exist per scope type; this adds the
-/// value kind and direction for the names it lists.
+/// `MetricCatalog` owns which metrics exist per scope type and which way is
+/// good; this adds the finer value kind the config checks need.
 public struct MetricTraits: Sendable, Hashable {
     /// The value kind of a metric, deciding what a target may be.
     public enum Kind: Sendable, Hashable {
@@ -25,14 +25,9 @@ public struct MetricTraits: Sendable, Hashable {
         case ratingScore
     }
 
-    /// Which way is good.
-    public enum Direction: String, Sendable, Hashable {
-        case higherIsBetter = "higher_is_better"
-        case lowerIsBetter = "lower_is_better"
-    }
-
     public var kind: Kind
-    public var direction: Direction
+    /// Which way is good (from `MetricCatalog`).
+    public var direction: MetricDirection
 
     /// Totals that grow through a window: an open window compares them with
     /// the pace (target × elapsed fraction), not the full target.
@@ -42,17 +37,20 @@ public struct MetricTraits: Sendable, Hashable {
     public var isMoney: Bool { kind == .money || kind == .moneyPerUnit }
 
     /// The traits of a metric name, nil when no scope type has it.
-    public static func of(_ metric: String) -> MetricTraits? { table[metric] }
-
-    /// Scope types whose snapshots carry `metric`.
-    public static func scopeTypes(having metric: String) -> [ScopeType] {
-        ScopeType.allCases.filter { MetricCatalog.names(for: $0).contains(metric) }
+    public static func of(_ metric: String) -> MetricTraits? {
+        guard let kind = kinds[metric], let direction = MetricCatalog.direction(of: metric) else { return nil }
+        return MetricTraits(kind: kind, direction: direction)
     }
 
-    private static let table: [String: MetricTraits] = {
-        var t: [String: MetricTraits] = [:]
-        func add(_ kind: Kind, _ direction: Direction, _ names: String...) {
-            for n in names { t[n] = MetricTraits(kind: kind, direction: direction) }
+    /// The value kind of every metric (the direction written beside it is
+    /// checked against `MetricCatalog` when the table is built).
+    private static let kinds: [String: Kind] = {
+        var t: [String: Kind] = [:]
+        func add(_ kind: Kind, _ direction: MetricDirection, _ names: String...) {
+            for n in names {
+                assert(MetricCatalog.direction(of: n) == direction, "\(n): direction differs from MetricCatalog")
+                t[n] = kind
+            }
         }
         // Shop operations.
         add(.count, .higherIsBetter, "pv", "uv", "orders_created", "orders_paid", "buyers")

@@ -351,7 +351,7 @@ struct ConfigDecoder {
             return nil
         }
         if let scopeType, !MetricCatalog.names(for: scopeType).contains(metric) {
-            let types = MetricTraits.scopeTypes(having: metric).map(\.name).joined(separator: ", ")
+            let types = MetricCatalog.scopeTypes(carrying: metric).map(\.name).joined(separator: ", ")
             reader.problem(input, "metric \"\(metric)\" does not exist for scope type \(scopeType.name): it is computed for \(types); use one of those scope types, or one of the \(scopeType.name) metrics such as \(MetricCatalog.names(for: scopeType).prefix(3).joined(separator: ", "))")
             return nil
         }

@@ -46,6 +46,16 @@ struct DefaultsAndOverridesTests {
         #expect(t.traits.direction == .lowerIsBetter)
     }
 
+    @Test("every metric of every scope type can be a target (its value kind is known)")
+    func everyMetricHasTraits() {
+        for name in MetricCatalog.allNames.sorted() {
+            #expect(MetricTraits.of(name) != nil, "\(name) has no value kind: targets on it would be refused")
+        }
+        #expect(MetricTraits.of("conversion_rate")?.kind == .rate)
+        #expect(MetricTraits.of("cost_per_order").map { ($0.kind, $0.direction) } ?? (.count, .higherIsBetter) == (.moneyPerUnit, .lowerIsBetter))
+        #expect(MetricTraits.of("no_such_metric") == nil)
+    }
+
     @Test("every kind of value can be overridden by KPI_INGEST_<PATH>")
     func overridesOfEveryKind() throws {
         let yaml = teamsYAML + """
