@@ -3,6 +3,7 @@ import KafkaClient
 import KPICore
 import KPIService
 import Synchronization
+import Testing
 
 /// Runs `body` on a thread of its own (consumers stay on one thread; blocking
 /// Kafka calls must not occupy Swift's small cooperative pool) and waits.
@@ -54,11 +55,15 @@ func waitUntilGroupCaughtUp(group: String, bootstrap: String, partitions: Int32,
             for p in 0..<partitions { ends[TopicPartition(t, p)] = try c.watermarkOffsets(TopicPartition(t, p)).high }
         }
         let until = Date().addingTimeInterval(seconds)
+        var committed: [TopicPartition: Int64?] = [:]
         while Date() < until {
-            let committed = try c.committedOffsets(Array(ends.keys))
+            committed = try c.committedOffsets(Array(ends.keys))
             if ends.allSatisfy({ $0.value == 0 || committed[$0.key] == .some($0.value) }) { return true }
             Thread.sleep(forTimeInterval: 0.3)
         }
+        let behind = ends.filter { $0.value != 0 && committed[$0.key] != .some($0.value) }
+            .map { "\($0.key.topic)[\($0.key.partition)] committed \((committed[$0.key] ?? nil).map(String.init) ?? "none") of \($0.value)" }
+        Issue.record("group \(group) not caught up: \(behind.sorted().joined(separator: ", "))")
         return false
     }
 }

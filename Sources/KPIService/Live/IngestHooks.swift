@@ -14,6 +14,9 @@ public struct IngestHooks: Sendable {
     public var rejected: @Sendable (_ reason: String) -> Void = { _ in }
     /// Partitions still replaying their restore, and those live.
     public var assignment: @Sendable (_ restoring: Set<Int32>, _ live: Set<Int32>) -> Void = { _, _ in }
+    /// A newly assigned partition starts its restore: from its checkpoint on
+    /// the state topic, or by replaying its inputs from the retention horizon.
+    public var restoreStarted: @Sendable (_ partition: Int32, _ source: RestoreSource) -> Void = { _, _ in }
     /// A partition's watermark and restore progress (0...1).
     public var partitionProgress: @Sendable (_ partition: Int32, _ watermark: EventTime?, _ restoreProgress: Double) -> Void = { _, _, _ in }
     /// Consumer lag per input topic partition (from librdkafka statistics).
@@ -29,3 +32,11 @@ public struct TopicPartitionLag: Sendable, Hashable {
     public var lag: Int64
 }
 
+
+/// Where a partition's restore starts.
+public enum RestoreSource: String, Sendable, Hashable {
+    /// Its latest checkpoint, then the inputs from the checkpoint's offsets.
+    case checkpoint
+    /// The inputs from the start of the oldest retained window (no usable checkpoint).
+    case replay
+}

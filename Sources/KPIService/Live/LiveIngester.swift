@@ -58,8 +58,8 @@ public final class LiveIngester {
     private var outbox: AlertOutbox?
     private var checkpoints: CheckpointStore?
     private var lastCheckpoint = ContinuousClock.now
-    /// How each partition was restored, for logs and tests: "checkpoint" or "replay".
-    public private(set) var restoredFrom: [Int32: String] = [:]
+    /// How each partition was last restored.
+    public private(set) var restoredFrom: [Int32: RestoreSource] = [:]
     /// Consumed, counted and duplicate records since start (dead letters are counted by the sink).
     private var tallies = BackfillSummary()
 
@@ -324,11 +324,13 @@ public final class LiveIngester {
                 }
                 part.updateRestore()
                 partitions[p] = part
-                restoredFrom[p] = "checkpoint"
+                restoredFrom[p] = .checkpoint
+                hooks.restoreStarted(p, .checkpoint)
                 rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
                 continue
             }
-            restoredFrom[p] = "replay"
+            restoredFrom[p] = .replay
+            hooks.restoreStarted(p, .replay)
             do {
                 // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.
                 let truncated = tps.contains { $0.partition == p && (lows[$0] ?? 0) > 0 && starts[$0] == lows[$0] }

@@ -23,6 +23,10 @@ struct LivePartition {
     mutating func setRestoreRange(_ input: InputTopic, from: Int64, to: Int64) {
         restoreFrom[Int(input.rawValue)] = from
         restoreTo[Int(input.rawValue)] = to
+        // Everything before `from` is in the restored state (or outside
+        // retention): processed, so it is committed even when nothing new
+        // arrives (a checkpoint that covers the input to its end).
+        seen[Int(input.rawValue)] = from
         // Nothing to read yet (e.g. a checkpoint covers the input to its end):
         // do not hold the other inputs back waiting for it; a new record
         // un-settles it (`sawRecord`).

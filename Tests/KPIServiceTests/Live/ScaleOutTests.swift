@@ -11,6 +11,7 @@ import Testing
 final class SnapshotBoard: Sendable {
     private let latest = Mutex<[String: KPISnapshot]>([:])
     private let owners = Mutex<[Int: Set<Int32>]>([:])
+    private let restores = Mutex<[(instance: Int, partition: Int32, source: RestoreSource)]>([])
 
     func hooks(instance: Int) -> IngestHooks {
         var h = IngestHooks()
@@ -18,11 +19,14 @@ final class SnapshotBoard: Sendable {
             latest.withLock { for s in snaps { $0["\(s.scope.type.name)|\(s.scope.shopID)|\(s.scope.id ?? "")|\(s.window.type.name)|\(s.window.id)"] = s } }
         }
         h.assignment = { [self] restoring, live in owners.withLock { $0[instance] = restoring.union(live) } }
+        h.restoreStarted = { [self] p, source in restores.withLock { $0.append((instance, p, source)) } }
         return h
     }
 
     var snapshots: [String: KPISnapshot] { latest.withLock { $0 } }
     func partitions(of instance: Int) -> Set<Int32> { owners.withLock { $0[instance] ?? [] } }
+    /// Every restore started so far, in order.
+    var restoreLog: [(instance: Int, partition: Int32, source: RestoreSource)] { restores.withLock { $0 } }
 }
 
 @Suite("Live ingestion: scale-out")
@@ -62,13 +66,19 @@ struct ScaleOutTests {
         // All 6 partitions shared among the 3 instances.
         #expect(waitFor(seconds: 60) { (0..<3).allSatisfy { !board.partitions(of: $0).isEmpty } && (0..<3).reduce(0) { $0 + board.partitions(of: $1).count } == 6 })
 
-        // Stop one mid-stream; the others take over its partitions (restore by replay).
+        // Stop one mid-stream; the others take over its partitions, resuming
+        // from the checkpoints it wrote when they were revoked.
+        let stoppedOwned = board.partitions(of: 0)
+        let restoresBefore = board.restoreLog.count
         stops[0].request()
         try threads[0].join()
         let secondHalf = records[half...]
         try onOwnThread { try produce(secondHalf) }
         #expect(waitFor(seconds: 60) { board.partitions(of: 1).union(board.partitions(of: 2)) == Set(0..<6) })
         #expect(try waitUntilGroupCaughtUp(group: "scale-out", bootstrap: bootstrap, partitions: 6))
+        let takenOver = board.restoreLog.dropFirst(restoresBefore).filter { stoppedOwned.contains($0.partition) }
+        #expect(Set(takenOver.map(\.partition)) == stoppedOwned)
+        #expect(takenOver.allSatisfy { $0.instance != 0 && $0.source == .checkpoint }, "\(takenOver)")
         let expected = try onOwnThread { () throws -> [KPISnapshot] in
             let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
             var progress = ProgressLine(forceEnabled: false)
