@@ -39,15 +39,15 @@ struct ShopState {
         set { browsing = SessionTable(newValue) }
     }
 
-    /// Adds a page view to its browsing session; the session before and after.
-    /// `visitorNote`: what this view noted of its visitor (see `VisitorNote`).
-    mutating func recordView(session id: String, time: Int64, tie: UInt64, channel: Int32, campaign: Int32,
-                             visitorNote: VisitorNote) -> (previous: BrowsingSession?, current: BrowsingSession) {
+    /// Adds a page view to its browsing session (`id`, whose `StableHash`
+    /// is `hash`, at `position` in `browsing`, nil when new); the session
+    /// before and after. `visitorNote`: what this view noted of its visitor.
+    mutating func recordView(session id: String, hash: UInt64, position: Int?, time: Int64, tie: UInt64, channel: Int32,
+                             campaign: Int32, visitorNote: VisitorNote) -> (previous: BrowsingSession?, current: BrowsingSession) {
         let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1,
                                     lastTime: time, visitorNote: visitorNote)
-        let h = StableHash.hash(id)
-        guard let index = browsing.position(of: id, hash: h) else {
-            browsing.insert(id, hash: h, fresh)
+        guard let index = position else {
+            browsing.insert(id, hash: hash, fresh)
             return (nil, fresh)
         }
         var s = browsing.values[index]
@@ -226,10 +226,11 @@ public struct PartitionKPIState {
         let visitor = e.visitorID.map { StableHash.hash($0) }
         let channel = e.channel.map { channelScope(shop, $0) } ?? -1
         let campaign = e.campaignID.map { campaignScope(shop, $0) } ?? -1
+        let sessionHash = e.sessionID.map { StableHash.hash($0) } ?? 0
+        let session = e.sessionID.flatMap { shops[Int(shop)].browsing.position(of: $0, hash: sessionHash) }
         var note = VisitorNote()
         if let v = visitor {
             note = VisitorNote(visitor: IDSet.key(v), day: p.day, hour: p.hour, channel: channel, campaign: campaign)
-            let session = e.sessionID.flatMap { id in shops[Int(shop)].browsing.position(of: id, hash: StableHash.hash(id)) }
             // A repeat of the session's last note would change no set: skipped.
             if session.map({ shops[Int(shop)].browsing.values[$0].visitorNote != note }) ?? true {
                 noteVisitor(v, in: shopScope, at: p)
@@ -242,16 +243,17 @@ public struct PartitionKPIState {
             if channel >= 0 { add(CounterDelta(.arrivals), to: channel, at: p) }
         }
         if let sessionID = e.sessionID {
-            noteBrowsing(shop: shop, session: sessionID, at: p, tie: tie, channel: channel, campaign: campaign, visitorNote: note)
+            noteBrowsing(shop: shop, session: sessionID, hash: sessionHash, position: session, at: p, tie: tie,
+                         channel: channel, campaign: campaign, visitorNote: note)
         }
     }
 
     /// Updates a browsing session and moves its bounce contribution when its
     /// first page view or its view count changed.
-    mutating func noteBrowsing(shop: Int32, session id: String, at p: Placement, tie: UInt64, channel: Int32, campaign: Int32,
-                               visitorNote: VisitorNote) {
-        let (previous, current) = shops[Int(shop)].recordView(session: id, time: p.time, tie: tie, channel: channel,
-                                                              campaign: campaign, visitorNote: visitorNote)
+    mutating func noteBrowsing(shop: Int32, session id: String, hash: UInt64, position: Int?, at p: Placement, tie: UInt64,
+                               channel: Int32, campaign: Int32, visitorNote: VisitorNote) {
+        let (previous, current) = shops[Int(shop)].recordView(session: id, hash: hash, position: position, time: p.time, tie: tie,
+                                                              channel: channel, campaign: campaign, visitorNote: visitorNote)
         guard let old = previous else {
             var d = CounterDelta(.browseSessions)
             d.append(.bouncedSessions)
