@@ -67,4 +67,26 @@ struct BrowsingSession {
     var campaign: Int32
     var views: Int32
     var lastTime: Int64
+    /// Where the session's latest page view noted its visitor (see
+    /// `VisitorNote`); not checkpointed, forgotten at every retention update.
+    // cache: derived, not checkpointed
+    var visitorNote = VisitorNote()
+}
+
+/// The distinct-visitor contributions one page view made: its visitor (hash)
+/// noted in the shop, channel and campaign scopes, in the windows of one
+/// local day and UTC hour.
+///
+/// A browsing session's next page views mostly repeat them exactly (same
+/// visitor, source, day and hour), and then find the visitor in every set
+/// already: six random probes of large tables per page view, ~8% of ingest.
+/// Between retention updates nothing removes a visitor from those sets, so a
+/// repeat can be skipped; retention forgets every note.
+struct VisitorNote: Equatable {
+    /// `StableHash` of the visitor id; 0: nothing noted.
+    var visitor: UInt64 = 0
+    var day: Int64 = 0
+    var hour: Int32 = 0
+    var channel: Int32 = -1
+    var campaign: Int32 = -1
 }

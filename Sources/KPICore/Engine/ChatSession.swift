@@ -59,6 +59,19 @@ struct ChatSession {
         if m.time > lastTime { lastTime = m.time }
     }
 
+    /// Re-derives the outcome at `watermark` and applies it to `applied`:
+    /// the outcome it replaced and the new one when they differ, and the
+    /// earliest deadline of a pending turn. `mutating` so that a session in
+    /// an array is worked on in place, not copied (retaining its buffers).
+    mutating func rederive(watermark: Int64?, timeout: Int64)
+        -> (change: (old: SessionOutcome, new: SessionOutcome)?, deadline: Int64?) {
+        let (outcome, deadline) = derive(watermark: watermark, timeout: timeout)
+        guard outcome != applied else { return (nil, deadline) }
+        let old = applied
+        applied = outcome
+        return ((old, outcome), deadline)
+    }
+
     /// The outcome for this message list at `watermark`, and the earliest
     /// time at which a still-pending turn will be decided.
     func derive(watermark: Int64?, timeout: Int64) -> (SessionOutcome, deadline: Int64?) {

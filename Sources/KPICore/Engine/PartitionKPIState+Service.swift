@@ -50,12 +50,8 @@ extension PartitionKPIState {
     /// chat table: the session is read and updated in place (no lookups by id).
     mutating func rederive(shop: Int32, position i: Int, session id: String) {
         let k = Int(shop)
-        let (outcome, deadline) = shops[k].chats.values[i].derive(watermark: watermarkMillis, timeout: timeout)
-        if outcome != shops[k].chats.values[i].applied {
-            let previous = shops[k].chats.values[i].applied
-            shops[k].chats.values[i].applied = outcome
-            applySessionChange(from: previous, to: outcome)
-        }
+        let (change, deadline) = shops[k].chats.values[i].rederive(watermark: watermarkMillis, timeout: timeout)
+        if let c = change { applySessionChange(from: c.old, to: c.new) }
         if let d = deadline, d != shops[k].chats.values[i].scheduledDeadline {
             shops[k].chats.values[i].scheduledDeadline = d
             turnDeadlines.push(.init(deadline: d, shop: shop, session: id))

@@ -72,6 +72,8 @@ extension PartitionKPIState {
         for k in shops.indices {
             shops[k].chats = shops[k].chats.filter { $0.lastTime >= from }
             shops[k].browsing = shops[k].browsing.filter { $0.lastTime >= from }
+            // Retention prunes the sets a note says hold its visitor.
+            for i in shops[k].browsing.values.indices { shops[k].browsing.values[i].visitorNote = VisitorNote() }
             var buyers: [UInt64: BuyerHistory] = [:]
             buyers.reserveCapacity(shops[k].buyers.count)
             for (b, var h) in shops[k].buyers {

@@ -39,19 +39,22 @@ struct ShopState {
         set { browsing = SessionTable(newValue) }
     }
 
-    /// Adds a page view to its browsing session; the session before and after.
-    mutating func recordView(session id: String, time: Int64, tie: UInt64, channel: Int32, campaign: Int32)
-        -> (previous: BrowsingSession?, current: BrowsingSession) {
-        let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1, lastTime: time)
-        let h = StableHash.hash(id)
-        guard let index = browsing.position(of: id, hash: h) else {
-            browsing.insert(id, hash: h, fresh)
+    /// Adds a page view to its browsing session (`id`, whose `StableHash`
+    /// is `hash`, at `position` in `browsing`, nil when new); the session
+    /// before and after. `visitorNote`: what this view noted of its visitor.
+    mutating func recordView(session id: String, hash: UInt64, position: Int?, time: Int64, tie: UInt64, channel: Int32,
+                             campaign: Int32, visitorNote: VisitorNote) -> (previous: BrowsingSession?, current: BrowsingSession) {
+        let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1,
+                                    lastTime: time, visitorNote: visitorNote)
+        guard let index = position else {
+            browsing.insert(id, hash: hash, fresh)
             return (nil, fresh)
         }
         var s = browsing.values[index]
         let previous = s
         s.views += 1
         if time > s.lastTime { s.lastTime = time }
+        s.visitorNote = visitorNote
         if time != s.firstTime ? time < s.firstTime : tie < s.firstTie {
             s.firstTime = time; s.firstTie = tie; s.channel = channel; s.campaign = campaign
         }
@@ -221,26 +224,36 @@ public struct PartitionKPIState {
         }
         add(d, to: shopScope, at: p)
         let visitor = e.visitorID.map { StableHash.hash($0) }
-        if let v = visitor { noteVisitor(v, in: shopScope, at: p) }
         let channel = e.channel.map { channelScope(shop, $0) } ?? -1
         let campaign = e.campaignID.map { campaignScope(shop, $0) } ?? -1
+        let sessionHash = e.sessionID.map { StableHash.hash($0) } ?? 0
+        let session = e.sessionID.flatMap { shops[Int(shop)].browsing.position(of: $0, hash: sessionHash) }
+        var note = VisitorNote()
         if let v = visitor {
-            if channel >= 0 { noteVisitor(v, in: channel, at: p) }
-            if campaign >= 0 { noteVisitor(v, in: campaign, at: p) }
+            note = VisitorNote(visitor: IDSet.key(v), day: p.day, hour: p.hour, channel: channel, campaign: campaign)
+            // A repeat of the session's last note would change no set: skipped.
+            if session.map({ shops[Int(shop)].browsing.values[$0].visitorNote != note }) ?? true {
+                noteVisitor(v, in: shopScope, at: p)
+                if channel >= 0 { noteVisitor(v, in: channel, at: p) }
+                if campaign >= 0 { noteVisitor(v, in: campaign, at: p) }
+            }
         }
         if e.isLanding && campaign >= 0 {
             add(CounterDelta(.arrivals), to: campaign, at: p)
             if channel >= 0 { add(CounterDelta(.arrivals), to: channel, at: p) }
         }
         if let sessionID = e.sessionID {
-            noteBrowsing(shop: shop, session: sessionID, at: p, tie: tie, channel: channel, campaign: campaign)
+            noteBrowsing(shop: shop, session: sessionID, hash: sessionHash, position: session, at: p, tie: tie,
+                         channel: channel, campaign: campaign, visitorNote: note)
         }
     }
 
     /// Updates a browsing session and moves its bounce contribution when its
     /// first page view or its view count changed.
-    mutating func noteBrowsing(shop: Int32, session id: String, at p: Placement, tie: UInt64, channel: Int32, campaign: Int32) {
-        let (previous, current) = shops[Int(shop)].recordView(session: id, time: p.time, tie: tie, channel: channel, campaign: campaign)
+    mutating func noteBrowsing(shop: Int32, session id: String, hash: UInt64, position: Int?, at p: Placement, tie: UInt64,
+                               channel: Int32, campaign: Int32, visitorNote: VisitorNote) {
+        let (previous, current) = shops[Int(shop)].recordView(session: id, hash: hash, position: position, time: p.time, tie: tie,
+                                                              channel: channel, campaign: campaign, visitorNote: visitorNote)
         guard let old = previous else {
             var d = CounterDelta(.browseSessions)
             d.append(.bouncedSessions)

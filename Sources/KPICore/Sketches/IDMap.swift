@@ -1,5 +1,5 @@
 /// A map from `StableHash` values to small values: open addressing with
-/// linear probing and no rehashing (see `IDSet`). Removal is by rebuilding
+/// linear probing, no rehashing and load ≤ 3/4 (see `IDSet`). Removal is by rebuilding
 /// (`filter`), which retention does once per day.
 ///
 /// Each key is stored next to its value (one array of slots, not two
@@ -65,7 +65,7 @@ struct IDMap<Value: BitwiseCopyable> {
     /// Sets the value; returns the previous one.
     @discardableResult
     mutating func updateValue(_ value: Value, forKey hash: UInt64) -> Value? {
-        if (count + 1) * 2 > slots.count { grow() }
+        if (count + 1) * 4 > slots.count * 3 { grow() }
         let k = IDSet.key(hash)
         let previous: Value? = slots.withUnsafeMutableBufferPointer { s in
             let (i, found) = Self.probe(UnsafeBufferPointer(s), k)
@@ -80,7 +80,7 @@ struct IDMap<Value: BitwiseCopyable> {
     /// Raises the value to `value` when it is absent or smaller. One probe
     /// (this is the per-page-view path of the rolling distinct counts).
     mutating func raise(_ hash: UInt64, to value: Value) -> Bool where Value: Comparable {
-        if (count + 1) * 2 > slots.count { grow() }
+        if (count + 1) * 4 > slots.count * 3 { grow() }
         let k = IDSet.key(hash)
         let (raised, inserted): (Bool, Bool) = slots.withUnsafeMutableBufferPointer { s in
             let (i, found) = Self.probe(UnsafeBufferPointer(s), k)

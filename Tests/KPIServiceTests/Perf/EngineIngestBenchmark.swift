@@ -76,6 +76,33 @@ import Testing
         print("BENCH generator mix, decode + aggregate: \(recs.count) records, thread CPU \(cpu) s = \(Int(Double(recs.count) / cpu)) records/s (\(counted) counted)")
     }
 
+    /// Decode + aggregate in the shape of Benchmarks/KPIPipeline (200 shops,
+    /// 1M records at 100/s, 64 partitions, fresh state per round, so the
+    /// state's first-touch page faults count), by thread CPU time:
+    /// `KPI_BENCH=1 swift test -c release --filter pipelineShapeThroughput`.
+    @Test(.enabled(if: enabled)) func pipelineShapeThroughput() {
+        let count = 1_000_000, partitions = 64
+        let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
+                                                 start: Self.start, dirty: false))
+        let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
+        let decoder = EventDecoder()
+        for round in 0..<rounds {
+            var states = (0..<partitions).map {
+                try! PartitionKPIState(partition: Int32($0), configuration: KPIConfiguration(), coverageStart: nil)
+            }
+            var counted = 0
+            let before = Self.threadCPUSeconds()
+            for r in recs {
+                guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
+                var h: UInt32 = 2_166_136_261
+                for b in r.key { h = (h ^ UInt32(b)) &* 16_777_619 }
+                if states[Int(h % UInt32(partitions))].ingest(e, recordTimestamp: r.timestamp) == .counted { counted += 1 }
+            }
+            let cpu = Self.threadCPUSeconds() - before
+            print("BENCH pipeline shape (200 shops, 64 partitions), decode + aggregate, round \(round): \(recs.count) records, thread CPU \(cpu) s = \(Int(Double(recs.count) / cpu)) records/s = \(Int(cpu / Double(recs.count) * 1e9)) ns/record (\(counted) counted)")
+        }
+    }
+
     /// Dirty records over ~4 days (late, duplicate, out-of-order records;
     /// window eviction; pending turns), drained every 20,000 events: the whole
     /// output, for a byte comparison between builds.
