@@ -78,7 +78,13 @@ struct RestartTests {
         let service = try ServiceConfiguration.load(path: configPath, environment: [:])
         let group = "restart-test-\(checkpointed)"
         let args = ["run", "--config", configPath, "--brokers", bootstrap, "--group-id", group, "--port", "0"]
-        let env = checkpointed ? ["KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s"] : [:]
+        // A short session: the SIGKILLed member stays in the group until its
+        // session expires, and the mock cluster's rebalance then waits
+        // session.timeout − 1 s more (librdkafka's 45 s default: ~90 s
+        // without commits, as a group rebalancing refuses them).
+        var env = ["KPI_INGEST_KAFKA_PROPERTIES_SESSION_TIMEOUT_MS": "6000",
+                   "KPI_INGEST_KAFKA_PROPERTIES_HEARTBEAT_INTERVAL_MS": "500"]
+        if checkpointed { env["KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL"] = "1s" }
 
         // First run: killed (SIGKILL) as soon as it has published something.
         let first = try launch(args, log: log, environment: env)
