@@ -82,6 +82,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "The configuration file (default: $KPI_INGEST_CONFIG or config/kpi-ingest.yaml; built-in defaults when that default file is absent).")
     var config: String?
 
+    /// Whether the user named a configuration file (flag or environment).
+    var isExplicit: Bool { (config ?? ProcessInfo.processInfo.environment["KPI_INGEST_CONFIG"]) != nil }
+
     /// Loads the configuration; every problem is printed with its place in the file and the command exits 1.
     func load(brokers: String? = nil) -> ServiceConfiguration {
         let env = ProcessInfo.processInfo.environment

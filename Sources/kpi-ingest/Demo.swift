@@ -31,6 +31,13 @@ struct Demo: AsyncParsableCommand {
             // The shipped config (targets, teams, scorecards for shops s1..s5) against the embedded broker.
             var service = configOptions.load(brokers: cluster.broker.bootstrapServers)
             service.http.host = "127.0.0.1"
+            if !configOptions.isExplicit {
+                // The shipped file's webhook receivers are examples with no
+                // server behind them: in the demo their alerts go to the log.
+                for (name, receiver) in service.alerts.receivers {
+                    if case .webhook = receiver.kind { service.alerts.receivers[name]?.kind = .log }
+                }
+            }
             var settings = IngesterSettings(service: service)
             settings.groupID = "kpi-ingest-demo"
             let zone = TimeZone(identifier: service.kpi.timeZoneID)!
