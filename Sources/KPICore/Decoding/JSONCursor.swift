@@ -203,7 +203,9 @@ struct JSONCursor {
         pos += 1
         let start = pos
         var escaped = false
-        while pos < end {
+        while true {
+            skipPlainStringBytes()
+            guard pos < end else { break }
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
                 let stop = pos
@@ -222,6 +224,43 @@ struct JSONCursor {
             }
         }
         throw malformed("unterminated string")
+    }
+
+    /// Moves the cursor over plain string bytes (printable ASCII other than
+    /// `"` and `\`) eight at a time, stopping on the first other byte or when
+    /// fewer than 8 bytes are left; `scanString` handles those one by one.
+    @inline(__always)
+    private mutating func skipPlainStringBytes() {
+        while end - pos >= 8 {
+            let mask = Self.specialStringBytes(Self.load8(bytes, at: pos))
+            if mask != 0 {
+                pos += mask.trailingZeroBitCount >> 3
+                return
+            }
+            pos += 8
+        }
+    }
+
+    /// The 8 bytes at `i` as a little-endian word (the first byte lowest).
+    /// The caller guarantees `i + 8 <= end`; the load may be unaligned.
+    @inline(__always)
+    private static func load8(_ bytes: UnsafePointer<UInt8>, at i: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self))
+    }
+
+    /// SWAR test of 8 string bytes: a word whose high bit is set in the lane
+    /// of the first byte that is a control character (< 0x20), non-ASCII,
+    /// `"` or `\`, and possibly in later lanes; 0 when all 8 are plain.
+    ///
+    /// Per lane, `x - c` sets the high bit when `x < c` (for `x < 0x80`);
+    /// a borrow only moves to higher lanes, so the lowest set lane is exact.
+    @inline(__always)
+    static func specialStringBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let control = w &- ones &* 0x20
+        let quote = (w ^ ones &* UInt64(UInt8(ascii: "\""))) &- ones
+        let backslash = (w ^ ones &* UInt64(UInt8(ascii: "\\"))) &- ones
+        return (control | quote | backslash | w) & 0x8080_8080_8080_8080
     }
 
     /// Validates one escape, cursor on its backslash.

@@ -310,6 +310,36 @@ import KPICore
         }
     }
 
+    /// Strings are scanned 8 bytes at a time: every special byte (quote,
+    /// escape, control character, non-ASCII) at every offset into a word, and
+    /// in the record's last few bytes, is still seen.
+    @Test func specialBytesAtEveryOffset() {
+        let decoder = EventDecoder()
+        let chat = fullSamples[.chatMessage]!.json
+        let prefix = Array(chat.utf8.prefix(while: { $0 != UInt8(ascii: "}") })) + Array(#","note":""#.utf8)
+        for offset in 0..<20 {
+            let pad = [UInt8](repeating: UInt8(ascii: "x"), count: offset)
+            for tail in 0..<10 {
+                let end = [UInt8](repeating: UInt8(ascii: "y"), count: tail) + Array(#""}"#.utf8)
+                let cases: [(bytes: [UInt8], code: String)] = [
+                    ([], "decoded"), (Array(#"\\"#.utf8), "decoded"), (Array(#"\""#.utf8), "decoded"),
+                    ([0xC3, 0xA9], "decoded"), ([0x1F], "malformed_json"), ([0xFF], "malformed_json"),
+                    (Array(#"\q"#.utf8), "malformed_json"), ([0x7F], "decoded"), ([0x20], "decoded"),
+                ]
+                for c in cases {
+                    let record = prefix + pad + c.bytes + end
+                    #expect(code(decoder.decode(record, topic: .chats, recordTimestamp: recordTime)) == c.code,
+                            "offset \(offset), tail \(tail), \(c.bytes)")
+                }
+                // A record cut inside the string is unterminated.
+                #expect(code(decoder.decode(prefix + pad, topic: .chats, recordTimestamp: recordTime)) == "malformed_json")
+            }
+            // The string's own bytes come back verbatim.
+            let id = String(repeating: "b", count: offset) + "\u{7F} é"
+            #expect(event(fullSamples[.chatMessage]!.with("buyer_id", "\"\(id)\"").decoded())?.buyerID == id)
+        }
+    }
+
     @Test func idLengthLimitsCountCharacters() {
         let rating = fullSamples[.chatRating]!
         let x128 = String(repeating: "x", count: 128), e128 = String(repeating: "é", count: 128)

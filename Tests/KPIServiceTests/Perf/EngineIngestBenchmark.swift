@@ -103,6 +103,27 @@ import Testing
         }
     }
 
+    /// Decode only, on the records of `pipelineShapeThroughput`, by thread CPU
+    /// time: `KPI_BENCH=1 swift test -c release --filter decodeOnlyThroughput`.
+    @Test(.enabled(if: enabled)) func decodeOnlyThroughput() {
+        let count = 1_000_000
+        let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
+                                                 start: Self.start, dirty: false))
+        let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
+        let decoder = EventDecoder()
+        for round in 0..<rounds {
+            var decoded = 0
+            let before = Self.threadCPUSeconds()
+            for r in recs {
+                if case .success = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) {
+                    decoded += 1
+                }
+            }
+            let cpu = Self.threadCPUSeconds() - before
+            print("BENCH decode only, round \(round): \(recs.count) records, thread CPU \(cpu) s = \(Int(Double(recs.count) / cpu)) records/s = \(Int(cpu / Double(recs.count) * 1e9)) ns/record (\(decoded) decoded)")
+        }
+    }
+
     /// Dirty records over ~4 days (late, duplicate, out-of-order records;
     /// window eviction; pending turns), drained every 20,000 events: the whole
     /// output, for a byte comparison between builds.
