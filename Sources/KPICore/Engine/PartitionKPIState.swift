@@ -507,33 +507,25 @@ public struct PartitionKPIState {
         return s
     }
 
-    mutating func channelScope(_ shop: Int32, _ id: String) -> Int32 {
-        let key = Self.internKey(StableHash.hash(id), .channel, shop: shop)
-        if let s = internedScope(key, .channel, shop: shop, id: id) { return s }
-        let s = channelScopeSlow(shop, id)
+    mutating func channelScope(_ shop: Int32, _ id: String) -> Int32 { promotionScope(.channel, \.channelScopes, shop, id) }
+
+    mutating func campaignScope(_ shop: Int32, _ id: String) -> Int32 { promotionScope(.campaign, \.campaignScopes, shop, id) }
+
+    /// The scope of a shop's channel or campaign (`table`: the shop's index
+    /// of that kind), created on first sight; the interned lookup first.
+    @inline(__always)
+    mutating func promotionScope(_ type: ScopeType, _ table: WritableKeyPath<ShopState, [String: Int32]>, _ shop: Int32, _ id: String) -> Int32 {
+        let key = Self.internKey(StableHash.hash(id), type, shop: shop)
+        if let s = internedScope(key, type, shop: shop, id: id) { return s }
+        let s = promotionScopeSlow(type, table, shop, id)
         internedScopes.updateValue(s, forKey: key)
         return s
     }
 
-    mutating func channelScopeSlow(_ shop: Int32, _ id: String) -> Int32 {
-        if let s = shops[Int(shop)].channelScopes[id] { return s }
-        let s = newScope(Scope(type: .channel, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
-        shops[Int(shop)].channelScopes[id] = s
-        return s
-    }
-
-    mutating func campaignScope(_ shop: Int32, _ id: String) -> Int32 {
-        let key = Self.internKey(StableHash.hash(id), .campaign, shop: shop)
-        if let s = internedScope(key, .campaign, shop: shop, id: id) { return s }
-        let s = campaignScopeSlow(shop, id)
-        internedScopes.updateValue(s, forKey: key)
-        return s
-    }
-
-    mutating func campaignScopeSlow(_ shop: Int32, _ id: String) -> Int32 {
-        if let s = shops[Int(shop)].campaignScopes[id] { return s }
-        let s = newScope(Scope(type: .campaign, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
-        shops[Int(shop)].campaignScopes[id] = s
+    mutating func promotionScopeSlow(_ type: ScopeType, _ table: WritableKeyPath<ShopState, [String: Int32]>, _ shop: Int32, _ id: String) -> Int32 {
+        if let s = shops[Int(shop)][keyPath: table][id] { return s }
+        let s = newScope(Scope(type: type, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
+        shops[Int(shop)][keyPath: table][id] = s
         return s
     }
 }
