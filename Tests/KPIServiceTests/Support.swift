@@ -1,3 +1,4 @@
+import EventGenerator
 import Foundation
 import KafkaClient
 import KPICore
@@ -34,6 +35,16 @@ func brokerWithTopics(partitions: Int32, topics: TopicNames = TopicNames()) thro
     for t in topics.inputs { try broker.createTopic(t, partitions: partitions) }
     for t in [topics.deadLetter, topics.snapshots, topics.alerts, topics.state] { try broker.createTopic(t, partitions: 1) }
     return broker
+}
+
+/// Writes `options`' generated shop activity to the broker's input topics
+/// (as `kpi-ingest generate` does) and returns the generator's own counts.
+func produceGenerated(_ options: GeneratorOptions, bootstrap: String) throws -> GeneratorStats {
+    try onOwnThread {
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+        var progress = ProgressLine(forceEnabled: false)
+        return try GenerateJob(options: options).run(producer: producer, progress: &progress)
+    }
 }
 
 /// Every record of a topic (all partitions) from the beginning to the end offsets.

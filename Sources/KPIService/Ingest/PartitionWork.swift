@@ -85,7 +85,14 @@ struct PartitionWork {
         var current = state.currentSnapshots(emittedAt: now)
         scores?.annotate(&current)
         alerts?.restore(delivered)
-        if !appraisal.isEmpty, (try? alerts?.resume(checkpoint: appraisal, current: current)) != nil { return }
+        if !appraisal.isEmpty {
+            do {
+                try alerts?.resume(checkpoint: appraisal, current: current)
+                return
+            } catch {
+                // A damaged appraisal part: the published notifications seed the machines instead.
+            }
+        }
         alerts?.learn(current, watermark: state.watermark)
     }
 }

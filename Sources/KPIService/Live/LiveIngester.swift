@@ -58,8 +58,6 @@ public final class LiveIngester {
     private var outbox: AlertOutbox?
     private var checkpoints: CheckpointStore?
     private var lastCheckpoint = ContinuousClock.now
-    /// How each partition was last restored.
-    public private(set) var restoredFrom: [Int32: RestoreSource] = [:]
     /// Consumed, counted and duplicate records since start (dead letters are counted by the sink).
     private var tallies = BackfillSummary()
 
@@ -324,12 +322,10 @@ public final class LiveIngester {
                 }
                 part.updateRestore()
                 partitions[p] = part
-                restoredFrom[p] = .checkpoint
                 hooks.restoreStarted(p, .checkpoint)
                 rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
                 continue
             }
-            restoredFrom[p] = .replay
             hooks.restoreStarted(p, .replay)
             do {
                 // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.

@@ -15,11 +15,7 @@ struct BackfillEndToEndTests {
         let bootstrap = broker.bootstrapServers
         // 3 hours at 8 events/s: 86,400 records, ~2% of them faults.
         let options = GeneratorOptions(seed: 42, shops: 6, rate: 8, duration: .hours(3), start: Self.start, dirty: true)
-        let stats = try onOwnThread {
-            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-            var progress = ProgressLine(forceEnabled: false)
-            return try GenerateJob(options: options).run(producer: producer, progress: &progress)
-        }
+        let stats = try produceGenerated(options, bootstrap: bootstrap)
         #expect(stats.total == 8 * 3 * 3600)
         #expect(stats.rejected > 0 && stats.duplicates > 0 && stats.lateEvents > 0)
 

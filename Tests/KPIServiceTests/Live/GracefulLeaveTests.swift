@@ -21,12 +21,7 @@ struct GracefulLeaveTests {
     @Test func sigtermLeavesTheGroupSoTheOtherMemberTakesOverAtOnce() throws {
         let broker = try brokerWithTopics(partitions: 6)
         let bootstrap = broker.bootstrapServers
-        _ = try onOwnThread {
-            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-            var progress = ProgressLine(forceEnabled: false)
-            return try GenerateJob(options: GeneratorOptions(seed: 3, shops: 12, rate: 4, duration: .minutes(20), start: Self.start))
-                .run(producer: producer, progress: &progress)
-        }
+        _ = try produceGenerated(GeneratorOptions(seed: 3, shops: 12, rate: 4, duration: .minutes(20), start: Self.start), bootstrap: bootstrap)
         let group = "graceful-leave"
         let session = ["session.timeout.ms": "20000", "heartbeat.interval.ms": "300"]
 

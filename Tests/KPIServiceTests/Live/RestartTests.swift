@@ -67,11 +67,7 @@ struct RestartTests {
         let broker = try brokerWithTopics(partitions: 3)
         let bootstrap = broker.bootstrapServers
         let options = GeneratorOptions(seed: 5, shops: 5, rate: 6, duration: .hours(2), start: Self.start, dirty: true)
-        let stats = try onOwnThread {
-            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-            var progress = ProgressLine(forceEnabled: false)
-            return try GenerateJob(options: options).run(producer: producer, progress: &progress)
-        }
+        let stats = try produceGenerated(options, bootstrap: bootstrap)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-restart-\(UUID().uuidString).log")
         // The shipped configuration (it has teams, so team scopes are compared too).
         let configPath = shippedConfigPath
