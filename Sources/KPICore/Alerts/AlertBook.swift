@@ -23,25 +23,15 @@ public struct AlertBook: Sendable {
     public let policy: AlertPolicy
     public let fractionDigits: Int
 
-    struct WindowKey: Hashable, Comparable, Sendable {
-        var scope: Scope
-        var type: WindowType
-        /// Window start for calendar windows; 0 for rolling windows (one per scope).
-        var start: Int64
-
-        static func < (a: WindowKey, b: WindowKey) -> Bool {
-            if a.scope != b.scope { return a.scope < b.scope }
-            if a.type != b.type { return a.type < b.type }
-            return a.start < b.start
-        }
-    }
-
     struct Tracked: Sendable {
         var snapshot: KPISnapshot
         /// Indexes into `targets.rules`, and one machine and listing entry per rule.
         var rules: [Int]
         var machines: [AlertStateMachine]
         var current: [Alert?]
+        /// Some rule judges a total, whose status in an open calendar window
+        /// moves with time (pace, minimum elapsed) and not only with the metrics.
+        var paced: Bool
     }
 
     struct Silence: Sendable {
@@ -137,6 +127,30 @@ public struct AlertBook: Sendable {
     /// Annotates the snapshots' `targets` (see `TargetBook.annotate`).
     public mutating func annotate(_ snapshots: inout [KPISnapshot]) { targets.annotate(&snapshots) }
 
+    /// The open calendar windows whose last snapshot shows a target status
+    /// that no longer holds at `watermark`, although their metrics did not
+    /// change: a paced total falls behind (or catches up) as the day goes
+    /// on, and a total leaves `insufficient_sample` once `min_elapsed` is
+    /// past. The service emits them again (`PartitionKPIState.reissue`) at
+    /// each evaluation tick, so that the snapshot and the dashboard show the
+    /// status the alerts judge by. `fresh`: this drain's snapshots, already
+    /// judged at `watermark` and not stored yet. Pace values alone are not a
+    /// change. In output order.
+    public mutating func restatused(at watermark: EventTime, fresh: [KPISnapshot]) -> [WindowKey] {
+        var stale: [WindowKey] = []
+        for (key, t) in tracked where t.paced && !t.snapshot.window.closed && watermark.millis < t.snapshot.window.end.millis {
+            var now = t.snapshot
+            now.watermark = watermark
+            let judged = targets.statuses(for: now)
+            if !judged.elementsEqual(t.snapshot.targets, by: { $0.metric == $1.metric && $0.status == $1.status }) {
+                stale.append(key)
+            }
+        }
+        guard !stale.isEmpty else { return [] }
+        let drained = Set(fresh.map(WindowKey.init))
+        return stale.filter { !drained.contains($0) }.sorted()
+    }
+
     // MARK: - Input
 
     /// `isActivity: false`: the snapshot is re-learned after a restore, not new data.
@@ -145,14 +159,17 @@ public struct AlertBook: Sendable {
             noteActivity(s, at: s.watermark ?? watermark ?? s.window.start, isActivity: isActivity)
         }
         let rules = targets.ruleIndexes(selecting: s)
-        let key = WindowKey(scope: s.scope, type: s.window.type, start: s.window.type.isCalendar ? s.window.start.millis : 0)
+        let key = WindowKey(s)
         if tracked[key] != nil {
             tracked[key]!.snapshot = s
         } else if !rules.isEmpty {
             let machines = rules.map { r in
                 machine(for: Alert.id(rule: targets.rules[r].id, scope: s.scope, windowType: s.window.type, windowID: s.window.id))
             }
-            tracked[key] = Tracked(snapshot: s, rules: rules, machines: machines, current: rules.map { _ in nil })
+            let paced = s.window.type.isCalendar
+                && rules.contains { (MetricCatalog.kind(of: targets.rules[$0].metric) ?? .total) == .total }
+            tracked[key] = Tracked(snapshot: s, rules: rules, machines: machines, current: rules.map { _ in nil },
+                                   paced: paced)
         }
     }
 

@@ -1,9 +1,11 @@
 /// Snapshot output: change detection, revisions, flags.
 ///
 /// A window's revision grows by one when its metrics or its
-/// `closed`/`complete`/`final` flags differ from the last emitted ones; the
-/// watermark and `emitted_at` alone are not changes. Metrics are recomputed
-/// only for windows touched since the last drain.
+/// `closed`/`complete`/`final` flags differ from the last emitted ones, or
+/// when the appraisal asks for it again because a target status changed with
+/// time alone (`reissue`); the watermark and `emitted_at` alone are not
+/// changes. Metrics are recomputed only for windows touched since the last
+/// drain.
 extension PartitionKPIState {
     /// Every scope × window changed since the last drain (revision + 1 each),
     /// plus the last revision of windows evicted since (revision + 1 if they
@@ -43,6 +45,30 @@ extension PartitionKPIState {
         return out
     }
 
+    /// Emits again, with revision + 1, the calendar windows named although
+    /// their metrics and flags did not change since the last drain: their
+    /// target status changed with time alone (`AlertBook.restatused`), e.g.
+    /// a day's sales falling behind the pace while no order comes in.
+    /// Windows no longer held are skipped. In output order.
+    public mutating func reissue(_ keys: [WindowKey], emittedAt: EventTime) -> [KPISnapshot] {
+        guard !keys.isEmpty else { return [] }
+        let wanted = Set(keys)
+        let scopesWanted = Set(keys.map(\.scope))
+        var out: [KPISnapshot] = []
+        for s in scopes.indices where scopesWanted.contains(scopes[s].scope) {
+            for i in scopes[s].windows.indices {
+                let w = scopes[s].windows[i]
+                guard wanted.contains(WindowKey(scope: scopes[s].scope, type: w.type, start: w.start)) else { continue }
+                let (snapshot, _) = calendarSnapshot(s, w, emittedAt: emittedAt, force: true)
+                scopes[s].windows[i].dirty = false
+                scopes[s].windows[i].emitted = record(of: snapshot)
+                out.append(snapshot)
+            }
+        }
+        out.sort(by: KPISnapshot.outputOrder)
+        return out
+    }
+
     /// The latest state of every window still held (including windows
     /// evicted but not yet drained), in output order. Revisions are those the
     /// next drain would assign; nothing is marked as emitted.
@@ -68,10 +94,11 @@ extension PartitionKPIState {
                        final: s.final, complete: s.complete)
     }
 
+    /// `force`: a change whatever the values (`reissue`).
     func snapshot(scope s: Int, ref: WindowRef, values: [MetricValue], final: Bool, last: EmissionRecord,
-                  emittedAt: EventTime) -> (KPISnapshot, changed: Bool) {
+                  emittedAt: EventTime, force: Bool = false) -> (KPISnapshot, changed: Bool) {
         let complete = coverageStart.map { ref.start >= $0 } ?? true
-        let changed = last.revision == 0 || last.metrics != values || last.closed != ref.closed
+        let changed = force || last.revision == 0 || last.metrics != values || last.closed != ref.closed
             || last.final != final || last.complete != complete
         let type = scopes[s].scope.type
         let metrics = zip(MetricCatalog.names(for: type), values).map { KPIMetric(name: $0, value: $1) }
@@ -81,7 +108,8 @@ extension PartitionKPIState {
         return (snapshot, changed)
     }
 
-    func calendarSnapshot(_ s: Int, _ w: WindowAggregate, emittedAt: EventTime) -> (snapshot: KPISnapshot, changed: Bool) {
+    func calendarSnapshot(_ s: Int, _ w: WindowAggregate, emittedAt: EventTime,
+                          force: Bool = false) -> (snapshot: KPISnapshot, changed: Bool) {
         let values = w.dirty ? MetricCatalog.values(for: scopes[s].scope.type, calendarView(s, w)) : w.emitted.metrics
         let id = switch w.type {
         case .day: WindowID.dayID(w.startDay)
@@ -91,7 +119,7 @@ extension PartitionKPIState {
         let closed = watermarkMillis.map { $0 >= w.end } ?? false
         let final = watermarkMillis.map { $0 >= w.end + finalHorizon } ?? false
         let ref = WindowRef(type: w.type, id: id, start: EventTime(millis: w.start), end: EventTime(millis: w.end), closed: closed)
-        return snapshot(scope: s, ref: ref, values: values, final: final, last: w.emitted, emittedAt: emittedAt)
+        return snapshot(scope: s, ref: ref, values: values, final: final, last: w.emitted, emittedAt: emittedAt, force: force)
     }
 
     func rollingSnapshot(_ s: Int, _ w: Int, emittedAt: EventTime) -> (snapshot: KPISnapshot, changed: Bool) {

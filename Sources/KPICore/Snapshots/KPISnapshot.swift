@@ -3,7 +3,8 @@
 public struct KPISnapshot: Sendable, Hashable {
     public var scope: Scope
     public var window: WindowRef
-    /// Grows by one each time the metrics or the `closed`/`complete`/`final` flags change.
+    /// Grows by one each time the metrics, the `closed`/`complete`/`final`
+    /// flags, or (judged at each alert evaluation tick) a target status change.
     public var revision: Int
     /// The input reached back to the window's start (`coverageStart`).
     public var complete: Bool
@@ -38,5 +39,29 @@ public struct KPISnapshot: Sendable, Hashable {
         if a.scope != b.scope { return a.scope < b.scope }
         if a.window.type != b.window.type { return a.window.type < b.window.type }
         return a.window.start < b.window.start
+    }
+}
+
+/// One scope × window, whatever its revision: a calendar window by its
+/// start, a rolling window by its kind alone (there is one per scope).
+public struct WindowKey: Sendable, Hashable, Comparable {
+    public var scope: Scope
+    public var type: WindowType
+    /// Window start for calendar windows; 0 for rolling windows.
+    public var start: Int64
+
+    public init(scope: Scope, type: WindowType, start: Int64) {
+        self.scope = scope; self.type = type; self.start = start
+    }
+
+    public init(_ s: KPISnapshot) {
+        self.init(scope: s.scope, type: s.window.type, start: s.window.type.isCalendar ? s.window.start.millis : 0)
+    }
+
+    /// The order of `KPISnapshot.outputOrder`.
+    public static func < (a: WindowKey, b: WindowKey) -> Bool {
+        if a.scope != b.scope { return a.scope < b.scope }
+        if a.type != b.type { return a.type < b.type }
+        return a.start < b.start
     }
 }

@@ -36,17 +36,26 @@ struct PartitionWork {
             let tick = CivilTime.floorDiv(wm.millis, tickMillis)
             if tick != lastTick {
                 lastTick = tick
-                evaluate(emittedAt: emittedAt(), consumerLag: consumerLag)
+                evaluate(emittedAt: emittedAt(), consumerLag: consumerLag, atTick: true)
             }
         }
         return outcome
     }
 
-    /// Drains what changed, annotates targets and scores, and advances the alerts.
-    mutating func evaluate(emittedAt: EventTime, consumerLag: Int64 = 0) {
+    /// Drains what changed, annotates targets and scores, and advances the
+    /// alerts. `atTick`: the watermark just crossed an evaluation tick, so
+    /// windows whose target status changed with time alone are emitted
+    /// again (in event time, hence the same in live and backfill).
+    mutating func evaluate(emittedAt: EventTime, consumerLag: Int64 = 0, atTick: Bool = false) {
         var batch = state.drainChanged(emittedAt: emittedAt)
         // Mutated in place through the optionals: a copy of a book per tick would cost its whole size.
         alerts?.annotate(&batch)
+        if atTick, let wm = state.watermark, let stale = alerts?.restatused(at: wm, fresh: batch), !stale.isEmpty {
+            var again = state.reissue(stale, emittedAt: emittedAt)
+            alerts?.annotate(&again)
+            batch.append(contentsOf: again)
+            batch.sort(by: KPISnapshot.outputOrder)
+        }
         scores?.annotate(&batch)
         if let new = alerts?.advance(batch, watermark: state.watermark, consumerLag: consumerLag) {
             raised.append(contentsOf: new)
@@ -83,6 +92,8 @@ struct PartitionWork {
         if let wm = state.watermark { lastTick = CivilTime.floorDiv(wm.millis, tickMillis) }
         guard appraises else { return }
         var current = state.currentSnapshots(emittedAt: now)
+        // Judged now, so that the next tick re-emits only windows whose status then changes.
+        alerts?.annotate(&current)
         scores?.annotate(&current)
         alerts?.restore(delivered)
         if !appraisal.isEmpty {
