@@ -26,6 +26,9 @@ let package = Package(
         // tests can read a Server-Sent-Events stream incrementally.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        // Already in the graph through Hummingbird; KPIHTTP names NIOCore's `Channel`
+        // to learn the port the listener was bound to.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
     ],
     targets: [
         // The C binding: Debian's librdkafka 2.0.2 (client + mock cluster) via pkg-config.
@@ -66,6 +69,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(

@@ -8,7 +8,7 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run everything on this machine: an embedded Kafka-protocol broker, a generator of realistic shop events, the ingester, the HTTP API and the live dashboard. Ctrl-C stops it.")
 
-    @Option(help: "HTTP port of the dashboard and API.")
+    @Option(help: "HTTP port of the dashboard and API (0: any free port; the banner names it).")
     var port: Int = 8080
 
     @Option(help: "Events per second (daily average; the day has a rhythm).")
@@ -22,7 +22,7 @@ struct Demo: AsyncParsableCommand {
     func validate() throws {
         guard rate > 0 else { throw ValidationError("--rate must be a positive number of events per second.") }
         guard (1...1000).contains(shops) else { throw ValidationError("--shops must be between 1 and 1000.") }
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be a TCP port (1...65535).") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be a TCP port (1...65535), or 0 for any free one.") }
     }
 
     func run() async throws {

@@ -39,15 +39,17 @@ struct Run: AsyncParsableCommand {
 
 /// Runs the ingester and the HTTP server (and `extra` services before them)
 /// in one ServiceGroup until SIGTERM/SIGINT; the services stop in reverse order.
-func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: Int?, extra: [any Service], banner: ((Int) -> String)?) async throws {
+func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: Int?, extra: [any Service], banner: (@Sendable (Int) -> String)?) async throws {
     let logger = Logger(label: "kpi-ingest")
     let zone = try ZoneRules(identifier: service.kpi.timeZoneID)
     let store = LiveKPIStore(fractionDigits: service.kpi.fractionDigits, zone: zone)
     let metrics = ServiceMetrics()
-    let http = try KPIHTTPServer(settings: try httpSettings(service, port: port), store: store, metrics: metrics, logger: logger)
+    var http = try KPIHTTPServer(settings: try httpSettings(service, port: port), store: store, metrics: metrics, logger: logger)
     let ingester = IngesterService(settings: settings, hooks: liveHooks(store: store, metrics: metrics),
                                    brokerTimeout: .milliseconds(service.kafka.brokerTimeout.millis))
-    if let banner { FileHandle.standardError.write(Data((banner(http.settings.port) + "\n").utf8)) }
+    // The banner once the listener is bound: it names the real port (port 0
+    // lets the system pick one), and a port in use fails before any banner.
+    if let banner { http.onListening = { FileHandle.standardError.write(Data((banner($0) + "\n").utf8)) } }
     // Shut down in reverse: the ingester (flush, commit, leave) first, then HTTP, then the extras.
     let group = ServiceGroup(configuration: .init(
         services: extra.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KPICore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The live service's HTTP side (interfaces.md "HTTP"): the snapshot and alert
@@ -22,12 +23,19 @@ public struct KPIHTTPServer: ApplicationProtocol {
     public let store: LiveKPIStore
     public let metrics: ServiceMetrics
     public let logger: Logger
+    /// Called once the listener is bound, with the port it listens on (the
+    /// one the system picked for port 0): where a banner can say the truth.
+    public var onListening: (@Sendable (Int) -> Void)?
     private let builtResponder: Responder
 
     public var responder: Responder { get async throws { builtResponder } }
 
     public var configuration: ApplicationConfiguration {
         ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "kpi-ingest")
+    }
+
+    public func onServerRunning(_ channel: any Channel) async {
+        onListening?(channel.localAddress?.port ?? settings.port)
     }
 
     public init(settings: HTTPServerSettings, store: LiveKPIStore, metrics: ServiceMetrics,

@@ -16,10 +16,12 @@ func kpiIngestExecutable() throws -> URL {
     throw TestFailure("kpi-ingest executable not found near \(CommandLine.arguments[0]); run `swift build` first")
 }
 
-/// Starts `kpi-ingest` with arguments, its stderr collected into a file.
-func launch(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Process {
+/// Starts `kpi-ingest` with arguments, its stderr collected into a file
+/// (`directory`: its working directory, else the test's).
+func launch(_ arguments: [String], log: URL, environment: [String: String] = [:], directory: URL? = nil) throws -> Process {
     let p = Process()
     p.executableURL = try kpiIngestExecutable()
+    if let directory { p.currentDirectoryURL = directory }
     p.arguments = arguments
     p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
