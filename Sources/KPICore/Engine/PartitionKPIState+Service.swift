@@ -21,8 +21,10 @@ extension PartitionKPIState {
         }
         let mark = ChatMark(time: p.time, tie: tie, agent: agent, fromBuyer: from == .buyer)
         if let buyer {
-            shops[Int(shop)].buyers[buyer, default: BuyerHistory()].insert(mark)
-            reattributeOrders(shop: shop, buyer: buyer, after: mark.time)
+            // One lookup; re-attribution only for a buyer with orders (most chats have none yet).
+            if Self.noteMark(mark, in: &shops[Int(shop)].buyers[buyer, default: BuyerHistory()]) {
+                reattributeOrders(shop: shop, buyer: buyer, after: mark.time)
+            }
         }
         if let sessionID = e.sessionID {
             let h = StableHash.hash(sessionID)
@@ -38,6 +40,13 @@ extension PartitionKPIState {
             }
             rederive(shop: shop, position: i, session: sessionID)
         }
+    }
+
+    /// Adds a chat mark to a buyer's history; true when the buyer has orders.
+    @inline(__always)
+    static func noteMark(_ mark: ChatMark, in history: inout BuyerHistory) -> Bool {
+        history.insert(mark)
+        return !history.orders.isEmpty
     }
 
     /// Re-derives a session's turns and applies the difference.

@@ -9,8 +9,13 @@ struct EmissionRecord: Equatable {
 }
 
 /// The state of one calendar window (day, week or month) of one scope.
+///
+/// Field order is for the cache: what every event's contribution reads or
+/// writes (type, day, `dirty`, counters) comes first, together.
 struct WindowAggregate {
     let type: WindowType
+    /// Something the metrics read changed since the last drain.
+    var dirty = true
     /// Local day number of the window's first day.
     let startDay: Int64
     let start: Int64
@@ -25,8 +30,6 @@ struct WindowAggregate {
     /// Buyer → number of attributed paid orders in this window (a multiset,
     /// so a re-attribution can take a buyer out again).
     var attributedPayers: [UInt64: Int32] = [:]
-    /// Something the metrics read changed since the last drain.
-    var dirty = true
     var emitted = EmissionRecord()
 
     init(type: WindowType, startDay: Int64, start: Int64, end: Int64) {
@@ -45,6 +48,8 @@ struct RollingAggregate {
     static let kinds: [WindowType] = [.rolling24h, .rolling7d, .rolling30d]
     static let lengths: [Int32] = [24, 168, 720]
 
+    // Field order is for the cache: every contribution reads and writes these first ones.
+    var dirty = false
     var buckets = HourBuckets()
     /// Sum of the buckets inside each window, for watermark hour `hour`.
     var sums = [Counters](repeating: Counters(), count: 3)
@@ -57,7 +62,6 @@ struct RollingAggregate {
     var inquiries: [UInt64: [Int64]] = [:]
     /// Buyer → hours of its attributed paid orders (sorted multiset).
     var attributedPayerHours: [UInt64: [Int32]] = [:]
-    var dirty = false
     var emitted = [EmissionRecord](repeating: EmissionRecord(), count: 3)
 
     static func startHour(_ w: Int, at hour: Int32) -> Int32 { hour + 1 - lengths[w] }
@@ -175,20 +179,23 @@ struct RollingAggregate {
 }
 
 /// One scope's state: its retained calendar windows and its rolling windows.
+///
+/// Field order is for the cache: every contribution reads the windows and
+/// their cached slots, then the rolling state's first fields.
 struct ScopeState {
-    let scope: Scope
-    let shop: Int32
-    /// For an agent scope: the team scopes (same shop) the agent belongs to.
-    var teams: [Int32] = []
     /// Retained calendar windows, a handful (≈ retention + 1 per kind): a
     /// linear scan beats hashing here.
     var windows: [WindowAggregate] = []
-    var rolling = RollingAggregate()
     /// The local day whose windows `slots` locates (see `PartitionKPIState.calendarSlots`).
     // cache: derived, not checkpointed (re-validated against `windows` on every use)
     var slotsDay: Int64 = .min
     // cache: derived, not checkpointed
     var slots = WindowSlots()
+    var rolling = RollingAggregate()
+    let scope: Scope
+    let shop: Int32
+    /// For an agent scope: the team scopes (same shop) the agent belongs to.
+    var teams: [Int32] = []
 
     init(scope: Scope, shop: Int32) { self.scope = scope; self.shop = shop }
 
@@ -249,14 +256,25 @@ struct ScopeState {
         for k in 0..<3 {
             let i = k == 0 ? w.day : k == 1 ? w.week : w.month
             guard i >= 0 else { continue }
+            // One hash of the key: an absent buyer's entry starts at .max.
             // An earlier first inquiry in the day is also one in its week and month.
-            if let first = windows[Int(i)].inquirers[buyer], first <= time {
+            if Self.keepEarliest(time, in: &windows[Int(i)].inquirers[buyer, default: .max]) {
                 if k == 0 { return }
                 continue
             }
-            windows[Int(i)].inquirers[buyer] = time
             windows[Int(i)].dirty = true
         }
+    }
+}
+
+extension ScopeState {
+    /// Keeps the earliest of `first` and `time` in `first`; true when `first`
+    /// was already at or before `time` (nothing changed).
+    @inline(__always)
+    static func keepEarliest(_ time: Int64, in first: inout Int64) -> Bool {
+        if first <= time { return true }
+        first = time
+        return false
     }
 }
 

@@ -96,11 +96,20 @@ struct IDMap<Value: BitwiseCopyable> {
         return raised
     }
 
+    /// Doubles the table (see `IDSet.grow`: same layout as re-inserting in
+    /// slot order; stored keys are already mapped).
     private mutating func grow() {
         let old = slots
-        slots = [Slot](repeating: Slot(key: 0, value: empty), count: max(16, old.count * 2))
-        count = 0
-        for e in old where e.key != 0 { updateValue(e.value, forKey: e.key) }
+        var fresh = [Slot](repeating: Slot(key: 0, value: empty), count: max(16, old.count * 2))
+        fresh.withUnsafeMutableBufferPointer { s in
+            old.withUnsafeBufferPointer { o in
+                for e in o where e.key != 0 {
+                    let (i, _) = Self.probe(UnsafeBufferPointer(s), e.key)
+                    s[i] = e
+                }
+            }
+        }
+        slots = fresh
     }
 
     /// The entries whose value passes `keep`.

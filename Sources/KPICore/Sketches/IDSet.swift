@@ -50,11 +50,22 @@ struct IDSet: Sendable, Hashable {
         return inserted
     }
 
+    /// Doubles the table. Stored keys are already mapped by `key`, and go in
+    /// in slot order, so the new layout is what inserting them one by one
+    /// would give, without a uniqueness check and load test per key (a fresh
+    /// backfill's tables grow many times).
     private mutating func grow() {
         let old = slots
-        slots = [UInt64](repeating: 0, count: max(16, old.count * 2))
-        count = 0
-        for v in old where v != 0 { insert(v) }
+        var fresh = [UInt64](repeating: 0, count: max(16, old.count * 2))
+        let mask = fresh.count - 1
+        fresh.withUnsafeMutableBufferPointer { s in
+            for v in old where v != 0 {
+                var i = Int(truncatingIfNeeded: v) & mask
+                while s[i] != 0 { i = (i + 1) & mask }
+                s[i] = v
+            }
+        }
+        slots = fresh
     }
 
     /// The stored hashes, in slot order.
