@@ -9,20 +9,31 @@ import Testing
 /// Runs `body` on a thread of its own (consumers stay on one thread; blocking
 /// Kafka calls must not occupy Swift's small cooperative pool) and waits.
 func onOwnThread<T: Sendable>(seconds: Double = 180, _ body: @escaping @Sendable () throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        box.result = Result { try body() }
-        done.signal()
-    }
-    thread.stackSize = 8 << 20
-    thread.start()
-    guard done.wait(timeout: .now() + seconds) == .success else { throw TestFailure("did not finish within \(seconds) s") }
-    return try box.result!.get()
+    try BackgroundRun(body).join(seconds: seconds)
 }
 
-/// A result handed from a thread to its waiter (the semaphore orders the accesses).
-final class ResultBox<T>: @unchecked Sendable { var result: Result<T, any Error>? }
+/// A blocking body on a thread of its own, joined later (the semaphore
+/// orders the accesses to `result`).
+final class BackgroundRun<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, any Error>?
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        let thread = Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// The body's result; fails the caller after `seconds`.
+    @discardableResult
+    func join(seconds: Double = 60) throws -> T {
+        guard done.wait(timeout: .now() + seconds) == .success else { throw TestFailure("did not finish within \(seconds) s") }
+        return try result!.get()
+    }
+}
 
 struct TestFailure: Error, CustomStringConvertible {
     var description: String

@@ -52,7 +52,7 @@ struct ScaleOutTests {
 
         let board = SnapshotBoard()
         let stops = (0..<3).map { _ in StopSignal() }
-        var threads: [BackgroundRun] = []
+        var threads: [BackgroundRun<Void>] = []
         for i in 0..<3 {
             var s = IngesterSettings(kafka: KafkaConfiguration(bootstrapServers: bootstrap, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "300"]))
             s.groupID = "scale-out"
@@ -126,23 +126,6 @@ func same(_ a: KPISnapshot, _ b: KPISnapshot) -> Bool {
         ? (a.window.type, a.window.id, a.window.start, a.window.closed) == (b.window.type, b.window.id, b.window.start, b.window.closed)
         : a.window == b.window
     return windowsMatch && a.metrics == b.metrics && a.final == b.final && a.complete == b.complete
-}
-
-/// A blocking body on a thread of its own.
-final class BackgroundRun: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<Void, any Error> = .success(())
-    init(_ body: @escaping @Sendable () throws -> Void) {
-        let t = Thread { [self] in
-            result = Result { try body() }
-            done.signal()
-        }
-        t.start()
-    }
-    func join(seconds: Double = 60) throws {
-        guard done.wait(timeout: .now() + seconds) == .success else { throw TestFailure("did not stop within \(seconds) s") }
-        try result.get()
-    }
 }
 
 func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
