@@ -103,40 +103,6 @@ import Testing
         }
     }
 
-    /// EXPERIMENT: grouped by partition per 5000-record poll batch.
-    @Test(.enabled(if: enabled)) func groupedShapeThroughput() {
-        let count = 1_000_000, partitions = 64
-        let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
-                                                 start: Self.start, dirty: false))
-        let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
-        let decoder = EventDecoder()
-        for round in 0..<rounds {
-            var states = (0..<partitions).map {
-                try! PartitionKPIState(partition: Int32($0), configuration: KPIConfiguration(), coverageStart: nil)
-            }
-            var counted = 0
-            var buckets = [[(ShopEvent, EventTime)]](repeating: [], count: partitions)
-            let before = Self.threadCPUSeconds()
-            var i = 0
-            while i < recs.count {
-                let end = min(i + 5000, recs.count)
-                for r in recs[i..<end] {
-                    guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
-                    var h: UInt32 = 2_166_136_261
-                    for b in r.key { h = (h ^ UInt32(b)) &* 16_777_619 }
-                    buckets[Int(h % UInt32(partitions))].append((e, r.timestamp))
-                }
-                for p in 0..<partitions {
-                    for (e, ts) in buckets[p] where states[p].ingest(e, recordTimestamp: ts) == .counted { counted += 1 }
-                    buckets[p].removeAll(keepingCapacity: true)
-                }
-                i = end
-            }
-            let cpu = Self.threadCPUSeconds() - before
-            print("BENCH grouped shape, round \(round): \(Int(cpu / Double(recs.count) * 1e9)) ns/record (\(counted) counted)")
-        }
-    }
-
     /// Decode only, on the records of `pipelineShapeThroughput`, by thread CPU
     /// time: `KPI_BENCH=1 swift test -c release --filter decodeOnlyThroughput`.
     @Test(.enabled(if: enabled)) func decodeOnlyThroughput() {
