@@ -194,8 +194,9 @@ import Testing
     @Test func unknownVersionAndForeignBytes() throws {
         let (bytes, config) = try Self.realCheckpoint()
         var future = bytes
-        future[4] = 2
-        #expect(throws: KPICoreError.unsupportedCheckpointVersion(2)) {
+        let next = CheckpointFormat.version + 1
+        future[4] = UInt8(next)
+        #expect(throws: KPICoreError.unsupportedCheckpointVersion(Int(next))) {
             _ = try PartitionKPIState(checkpoint: future, configuration: config)
         }
         for foreign in [[], Array("KPIC".utf8), Array("{\"state\": 1}".utf8), [UInt8](repeating: 0, count: 64)] {
