@@ -135,6 +135,8 @@ import Testing
         }
         #expect(outcomes.count == 4)  // counted, duplicate, late, future
         #expect(state.scopes.contains { s in s.windows.contains { $0.visitors.isEstimated } })
+        #expect(state.scopes.contains { $0.rolling.visitors.isEstimated })
+        #expect(state.scopes.contains { !$0.rolling.visitors.isEstimated && $0.rolling.visitors.exact.count > 0 })
         #expect(state.scopes.contains { $0.scope.type == .team })
         #expect(!state.evicted.isEmpty)
         #expect(pendingTurns > 0)
