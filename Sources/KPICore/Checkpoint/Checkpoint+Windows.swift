@@ -51,9 +51,12 @@ extension CheckpointWriter {
         }
     }
 
-    /// The registers in use: index gaps, then each one's list (length, first
-    /// hour, hour gaps, ranks). Nothing for the empty registers.
+    /// `base`, then the registers in use: index gaps, then each one's list
+    /// (length, first hour offset from `base`, offset gaps, ranks). Nothing
+    /// for the empty registers.
     mutating func slidingHyperLogLog(_ s: SlidingHyperLogLog) {
+        typealias S = SlidingHyperLogLog
+        hour(s.base)
         var registers = 0
         s.forEachRegister { _, _ in registers += 1 }
         count(registers)
@@ -62,12 +65,12 @@ extension CheckpointWriter {
             count(index - previous)
             previous = index
             count(list.count)
-            var hour: Int32 = 0
+            var offset = 0
             for (i, e) in list.enumerated() {
-                let h = SlidingHyperLogLog.hour(of: e)
-                if i == 0 { self.hour(h) } else { count(Int(h - hour)) }
-                hour = h
-                byte(SlidingHyperLogLog.rank(of: e))
+                let o = S.offset(of: e)
+                count(i == 0 ? o : o - offset)
+                offset = o
+                byte(S.rank(of: e))
             }
         }
     }
@@ -221,16 +224,18 @@ extension CheckpointReader {
         return d
     }
 
-    /// Checks what `SlidingHyperLogLog.insert` keeps: registers in range and
-    /// increasing, 1 ... 8 entries each, hours increasing, ranks 1 ... q + 1
-    /// and decreasing. A sketch is never empty (`prune` makes it exact again).
+    /// Checks what `SlidingHyperLogLog.insert` keeps: a base hour in range,
+    /// registers in range and increasing, 1 ... 8 entries each, hour offsets
+    /// increasing and below 2,048, ranks 1 ... q + 1 and decreasing. A
+    /// sketch is never empty (`prune` makes it exact again).
     mutating func slidingHyperLogLog() throws(KPICoreError) -> SlidingHyperLogLog {
         typealias S = SlidingHyperLogLog
-        var s = S()
+        let base = try hour()
+        var s = S(base: base)
         let n = try count(minimumBytes: 4)
         guard n > 0 && n <= S.registerCount else { throw Self.corrupt("sliding sketch registers \(n)") }
         var index = -1
-        var list: [UInt32] = []
+        var list: [UInt16] = []
         for _ in 0..<n {
             let step = try varint()
             guard step <= UInt64(S.registerCount), index < 0 || step > 0 else { throw Self.corrupt("sliding register index") }
@@ -239,21 +244,18 @@ extension CheckpointReader {
             let length = try count(minimumBytes: 2)
             guard length >= 1 && length <= S.depth else { throw Self.corrupt("sliding register length \(length)") }
             list.removeAll(keepingCapacity: true)
-            var hour: Int64 = 0
+            var offset: UInt64 = 0
             var rank = UInt8(S.q + 2)
             for i in 0..<length {
-                if i == 0 {
-                    hour = Int64(try self.hour())
-                } else {
-                    let gap = try varint()
-                    guard gap > 0 && gap < UInt64(S.hourLimit) else { throw Self.corrupt("sliding entry hour gap \(gap)") }
-                    hour += Int64(gap)
-                }
-                guard S.holdsExactly(hour) else { throw Self.corrupt("sliding entry hour \(hour)") }
+                let step = try varint()
+                guard i == 0 || step > 0 else { throw Self.corrupt("sliding entry hour gap \(step)") }
+                guard step < UInt64(S.hourSpan) else { throw Self.corrupt("sliding entry hour offset step \(step)") }
+                offset += step
+                guard offset < UInt64(S.hourSpan) else { throw Self.corrupt("sliding entry hour offset \(offset)") }
                 let r = try byte()
                 guard r >= 1 && r < rank else { throw Self.corrupt("sliding entry rank \(r)") }
                 rank = r
-                list.append(S.hourKey(Int32(hour)) | UInt32(r))
+                list.append(S.entry(offset: Int(offset), rank: r))
             }
             s.setRegister(index, list)
         }
