@@ -40,6 +40,41 @@ extension CheckpointWriter {
         }
     }
 
+    /// Exact: id hash → latest hour. Estimated: the sliding sketch.
+    mutating func rollingDistinct(_ d: RollingDistinct) {
+        if let sketch = d.sketch {
+            byte(1)
+            slidingHyperLogLog(sketch)
+        } else {
+            byte(0)
+            hashKeyed(d.exact) { $0.hour($1) }
+        }
+    }
+
+    /// `base`, then the registers in use: index gaps, then each one's list
+    /// (length, first hour offset from `base`, offset gaps, ranks). Nothing
+    /// for the empty registers.
+    mutating func slidingHyperLogLog(_ s: SlidingHyperLogLog) {
+        typealias S = SlidingHyperLogLog
+        hour(s.base)
+        var registers = 0
+        s.forEachRegister { _, _ in registers += 1 }
+        count(registers)
+        var previous = 0
+        s.forEachRegister { index, list in
+            count(index - previous)
+            previous = index
+            count(list.count)
+            var offset = 0
+            for (i, e) in list.enumerated() {
+                let o = S.offset(of: e)
+                count(i == 0 ? o : o - offset)
+                offset = o
+                byte(S.rank(of: e))
+            }
+        }
+    }
+
     mutating func metricValue(_ v: MetricValue) {
         func fraction(_ f: Fraction?, _ tag: UInt8) {
             if let f { byte(tag + 1); signed(f.numerator); signed(f.denominator) } else { byte(tag) }
@@ -105,8 +140,8 @@ extension CheckpointWriter {
             previous = Int64(h)
             counters(r.buckets[h]!)
         }
-        hashKeyed(r.visitors) { $0.hour($1) }
-        hashKeyed(r.buyers) { $0.hour($1) }
+        rollingDistinct(r.visitors)
+        rollingDistinct(r.buyers)
         hashKeyed(r.inquiries) { w, times in
             w.count(times.count)
             for t in times { w.time(t) }
@@ -172,6 +207,59 @@ extension CheckpointReader {
             throw Self.corrupt("sketch kind \(b)")
         }
         return h
+    }
+
+    mutating func rollingDistinct(threshold: Int) throws(KPICoreError) -> RollingDistinct {
+        var d = RollingDistinct()
+        switch try byte() {
+        case 0:
+            d.exact = try idMap(empty: 0) { (r: inout CheckpointReader) throws(KPICoreError) in try r.hour() }
+            // It would have been promoted.
+            guard d.exact.count <= threshold else { throw Self.corrupt("exact rolling distinct ids above the threshold") }
+        case 1:
+            d.sketch = try slidingHyperLogLog()
+        case let b:
+            throw Self.corrupt("rolling distinct kind \(b)")
+        }
+        return d
+    }
+
+    /// Checks what `SlidingHyperLogLog.insert` keeps: a base hour in range,
+    /// registers in range and increasing, 1 ... 8 entries each, hour offsets
+    /// increasing and below 2,048, ranks 1 ... q + 1 and decreasing. A
+    /// sketch is never empty (`prune` makes it exact again).
+    mutating func slidingHyperLogLog() throws(KPICoreError) -> SlidingHyperLogLog {
+        typealias S = SlidingHyperLogLog
+        let base = try hour()
+        var s = S(base: base)
+        let n = try count(minimumBytes: 4)
+        guard n > 0 && n <= S.registerCount else { throw Self.corrupt("sliding sketch registers \(n)") }
+        var index = -1
+        var list: [UInt16] = []
+        for _ in 0..<n {
+            let step = try varint()
+            guard step <= UInt64(S.registerCount), index < 0 || step > 0 else { throw Self.corrupt("sliding register index") }
+            index = max(index, 0) + Int(step)
+            guard index < S.registerCount else { throw Self.corrupt("sliding register index \(index)") }
+            let length = try count(minimumBytes: 2)
+            guard length >= 1 && length <= S.depth else { throw Self.corrupt("sliding register length \(length)") }
+            list.removeAll(keepingCapacity: true)
+            var offset: UInt64 = 0
+            var rank = UInt8(S.q + 2)
+            for i in 0..<length {
+                let step = try varint()
+                guard i == 0 || step > 0 else { throw Self.corrupt("sliding entry hour gap \(step)") }
+                guard step < UInt64(S.hourSpan) else { throw Self.corrupt("sliding entry hour offset step \(step)") }
+                offset += step
+                guard offset < UInt64(S.hourSpan) else { throw Self.corrupt("sliding entry hour offset \(offset)") }
+                let r = try byte()
+                guard r >= 1 && r < rank else { throw Self.corrupt("sliding entry rank \(r)") }
+                rank = r
+                list.append(S.entry(offset: Int(offset), rank: r))
+            }
+            s.setRegister(index, list)
+        }
+        return s
     }
 
     mutating func metricValue() throws(KPICoreError) -> MetricValue {
@@ -251,7 +339,7 @@ extension CheckpointReader {
         return w
     }
 
-    mutating func rolling() throws(KPICoreError) -> RollingAggregate {
+    mutating func rolling(threshold: Int) throws(KPICoreError) -> RollingAggregate {
         var r = RollingAggregate()
         let hour: Int32? = try bool() ? try self.hour() : nil
         let n = try count(minimumBytes: 2)
@@ -271,8 +359,8 @@ extension CheckpointReader {
             previous = Int64(h)
             r.buckets[h] = try counters()
         }
-        r.visitors = try idMap(empty: 0) { (r: inout CheckpointReader) throws(KPICoreError) in try r.hour() }
-        r.buyers = try idMap(empty: 0) { (r: inout CheckpointReader) throws(KPICoreError) in try r.hour() }
+        r.visitors = try rollingDistinct(threshold: threshold)
+        r.buyers = try rollingDistinct(threshold: threshold)
         r.inquiries = try hashKeyedDictionary { (r: inout CheckpointReader) throws(KPICoreError) -> [Int64] in
             let n = try r.count()
             guard n > 0 else { throw Self.corrupt("empty inquiry list") }

@@ -221,7 +221,7 @@ extension PartitionKPIState {
             let windowCount = try r.count(minimumBytes: 12)
             state.windows.reserveCapacity(windowCount)
             for _ in 0..<windowCount { state.windows.append(try r.window(threshold: threshold)) }
-            state.rolling = try r.rolling()
+            state.rolling = try r.rolling(threshold: threshold)
             scopes.append(state)
         }
 

@@ -155,8 +155,8 @@ extension PartitionKPIState {
         let from = RollingAggregate.startHour(w, at: h)
         let fromMillis = Int64(from) * 3_600_000
         var v = AggregateView(counters: r.counters(w, at: h))
-        v.visitors = Int64(r.visitors.count { $0 >= from })
-        v.buyers = Int64(r.buyers.count { $0 >= from })
+        v.visitors = r.visitors.count(from: from)
+        v.buyers = r.buyers.count(from: from)
         v.attributedPayers = Int64(r.attributedPayerHours.values.reduce(0) { $0 + (($1.last ?? .min) >= from ? 1 : 0) })
         let buyers = shops[Int(scopes[s].shop)].buyers
         for (b, times) in r.inquiries {

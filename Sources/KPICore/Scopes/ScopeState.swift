@@ -39,7 +39,7 @@ struct WindowAggregate {
 
 /// The trailing windows of one scope (`rolling_24h`, `rolling_7d`,
 /// `rolling_30d`): hour buckets of counters with running sums per window,
-/// plus per-id last-seen hours for the distinct counts.
+/// plus the distinct visitors and buyers by last-seen hour.
 ///
 /// A rolling window ending at watermark hour H holds the buckets from hour
 /// H + 1 − N on, including events already seen beyond the watermark (at most
@@ -55,9 +55,8 @@ struct RollingAggregate {
     var sums = [Counters](repeating: Counters(), count: 3)
     /// The watermark hour `sums` are positioned at; nil before any watermark.
     var hour: Int32? = nil
-    /// Id → latest hour seen.
-    var visitors = IDMap<Int32>(empty: 0)
-    var buyers = IDMap<Int32>(empty: 0)
+    var visitors = RollingDistinct()
+    var buyers = RollingDistinct()
     /// Buyer → first inquiry time within each hour the buyer inquired (sorted).
     var inquiries: [UInt64: [Int64]] = [:]
     /// Buyer → hours of its attributed paid orders (sorted multiset).
@@ -114,12 +113,12 @@ struct RollingAggregate {
         return c
     }
 
-    mutating func noteVisitor(_ id: UInt64, hour h: Int32) {
-        if visitors.raise(id, to: h) { dirty = true }
+    mutating func noteVisitor(_ id: UInt64, hour h: Int32, threshold: Int) {
+        if visitors.insert(id, hour: h, threshold: threshold) { dirty = true }
     }
 
-    mutating func noteBuyer(_ id: UInt64, hour h: Int32) {
-        if buyers.raise(id, to: h) { dirty = true }
+    mutating func noteBuyer(_ id: UInt64, hour h: Int32, threshold: Int) {
+        if buyers.insert(id, hour: h, threshold: threshold) { dirty = true }
     }
 
     mutating func noteInquiry(_ buyer: UInt64, time: Int64) {
@@ -160,8 +159,8 @@ struct RollingAggregate {
         position(at: H)
         let from = Self.startHour(2, at: H)
         buckets = buckets.filter { $0.key >= from }
-        visitors = visitors.filter { $0 >= from }
-        buyers = buyers.filter { $0 >= from }
+        visitors.prune(from: from)
+        buyers.prune(from: from)
         let fromMillis = Int64(from) * 3_600_000
         var kept: [UInt64: [Int64]] = [:]
         for (b, times) in inquiries {
@@ -230,7 +229,7 @@ struct ScopeState {
     }
 
     mutating func noteVisitor(_ id: UInt64, _ w: WindowSlots, hour: Int32, threshold: Int) {
-        rolling.noteVisitor(id, hour: hour)
+        rolling.noteVisitor(id, hour: hour, threshold: threshold)
         // Every window gets every id at once, so an id the (exact) day set
         // already holds is already in the week and month sets too.
         if w.day >= 0 {
@@ -242,7 +241,7 @@ struct ScopeState {
     }
 
     mutating func noteBuyer(_ id: UInt64, _ w: WindowSlots, hour: Int32, threshold: Int) {
-        rolling.noteBuyer(id, hour: hour)
+        rolling.noteBuyer(id, hour: hour, threshold: threshold)
         if w.day >= 0 {
             if !windows[Int(w.day)].buyers.insertUnlessHeld(id, threshold: threshold) { return }
             windows[Int(w.day)].dirty = true

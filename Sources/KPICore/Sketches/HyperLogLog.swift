@@ -1,4 +1,4 @@
-import Foundation  // log, sqrt
+import Foundation  // log
 
 /// A mergeable HyperLogLog cardinality sketch, precision 16 (65,536 one-byte
 /// registers, standard error 1.04/√m ≈ 0.41%), estimated with Ertl's improved
@@ -16,10 +16,7 @@ public struct HyperLogLog: Sendable, Hashable {
 
 
     public mutating func insert(hash: UInt64) {
-        let index = Int(truncatingIfNeeded: hash >> UInt64(64 - Self.precision))
-        // The remaining 48 bits, with a stop bit so the rank is at most q + 1.
-        let rest = (hash << UInt64(Self.precision)) | (1 << UInt64(Self.precision - 1))
-        let rank = UInt8(truncatingIfNeeded: rest.leadingZeroBitCount + 1)
+        let (index, rank) = Self.register(of: hash, precision: Self.precision, q: Self.q)
         registers.withUnsafeMutableBufferPointer { r in
             if r[index] < rank { r[index] = rank }
         }
@@ -32,14 +29,34 @@ public struct HyperLogLog: Sendable, Hashable {
 
     /// The cardinality estimate, rounded to the nearest integer.
     public var estimate: Int64 {
-        let q = Self.q
-        var histogram = [Int](repeating: 0, count: q + 2)
+        var histogram = [Int](repeating: 0, count: Self.q + 2)
         for r in registers { histogram[Int(r)] += 1 }
-        let m = Double(Self.registerCount)
-        if histogram[0] == Self.registerCount { return 0 }
-        var z = m * Self.tau(1 - Double(histogram[q + 1]) / m)
+        return Self.estimate(histogram: histogram, registerCount: Self.registerCount)
+    }
+
+    /// The register of `hash` (its top `precision` bits) and its rank: the
+    /// position of the first 1 bit in the next `q` bits, or q + 1 when they
+    /// are all 0 (a stop bit caps it). Shared by every HyperLogLog variant
+    /// here, so they agree on what a hash contributes.
+    @inline(__always)
+    static func register(of hash: UInt64, precision p: Int, q: Int) -> (index: Int, rank: UInt8) {
+        let index = Int(truncatingIfNeeded: hash >> UInt64(64 - p))
+        // The bits after the index, with a stop bit so the rank is at most q + 1.
+        let rest = (hash << UInt64(p)) | (1 << UInt64(63 - q))
+        return (index, UInt8(truncatingIfNeeded: rest.leadingZeroBitCount + 1))
+    }
+
+    /// Ertl's improved estimator (2017, algorithm 6) from the register
+    /// histogram: `histogram[k]` registers of rank k, for k in 0 ... q + 1
+    /// (q = `histogram.count` − 2), out of `registerCount`. Rounded to the
+    /// nearest integer.
+    static func estimate(histogram: [Int], registerCount: Int) -> Int64 {
+        let q = histogram.count - 2
+        let m = Double(registerCount)
+        if histogram[0] == registerCount { return 0 }
+        var z = m * tau(1 - Double(histogram[q + 1]) / m)
         for k in stride(from: q, through: 1, by: -1) { z = 0.5 * (z + Double(histogram[k])) }
-        z += m * Self.sigma(Double(histogram[0]) / m)
+        z += m * sigma(Double(histogram[0]) / m)
         let alphaInfinity = 0.5 / log(2.0)
         return Int64((alphaInfinity * m * m / z).rounded())
     }

@@ -135,6 +135,8 @@ import Testing
         }
         #expect(outcomes.count == 4)  // counted, duplicate, late, future
         #expect(state.scopes.contains { s in s.windows.contains { $0.visitors.isEstimated } })
+        #expect(state.scopes.contains { $0.rolling.visitors.isEstimated })
+        #expect(state.scopes.contains { !$0.rolling.visitors.isEstimated && $0.rolling.visitors.exact.count > 0 })
         #expect(state.scopes.contains { $0.scope.type == .team })
         #expect(!state.evicted.isEmpty)
         #expect(pendingTurns > 0)
@@ -194,8 +196,9 @@ import Testing
     @Test func unknownVersionAndForeignBytes() throws {
         let (bytes, config) = try Self.realCheckpoint()
         var future = bytes
-        future[4] = 2
-        #expect(throws: KPICoreError.unsupportedCheckpointVersion(2)) {
+        let next = CheckpointFormat.version + 1
+        future[4] = UInt8(next)
+        #expect(throws: KPICoreError.unsupportedCheckpointVersion(Int(next))) {
             _ = try PartitionKPIState(checkpoint: future, configuration: config)
         }
         for foreign in [[], Array("KPIC".utf8), Array("{\"state\": 1}".utf8), [UInt8](repeating: 0, count: 64)] {
