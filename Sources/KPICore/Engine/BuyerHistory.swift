@@ -18,10 +18,13 @@ struct BuyerHistory {
     /// `order_paid` times, sorted.
     var payments: [Int64] = []
 
-    mutating func insert(_ m: ChatMark) {
+    /// Inserts `m` in order; returns its index.
+    @discardableResult
+    mutating func insert(_ m: ChatMark) -> Int {
         var i = marks.count
         while i > 0 && m.precedes(marks[i - 1]) { i -= 1 }
         marks.insert(m, at: i)
+        return i
     }
 
     mutating func insertPayment(_ t: Int64) {

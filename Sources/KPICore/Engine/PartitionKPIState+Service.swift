@@ -13,18 +13,17 @@ extension PartitionKPIState {
         if from == .agent && e.isAutoReply { return }
         let agent = agentScope(shop, agentID)
         let buyer = e.buyerID.map { StableHash.hash($0) }
-        if from == .buyer {
-            addService(CounterDelta(.buyerMessages), agent: agent, at: p)
-            if let buyer { noteInquiry(buyer, agent: agent, at: p) }
-        } else {
-            addService(CounterDelta(.agentMessages), agent: agent, at: p)
-        }
+        addService(CounterDelta(from == .buyer ? .buyerMessages : .agentMessages), agent: agent, at: p)
         let mark = ChatMark(time: p.time, tie: tie, agent: agent, fromBuyer: from == .buyer)
         if let buyer {
-            // One lookup; re-attribution only for a buyer with orders (most chats have none yet).
-            if Self.noteMark(mark, in: &shops[Int(shop)].buyers[buyer, default: BuyerHistory()]) {
-                reattributeOrders(shop: shop, buyer: buyer, after: mark.time)
-            }
+            // One lookup of the buyer for both questions below.
+            let since = from == .buyer ? days.start(ofDay: p.day) : .max
+            let (inquired, hasOrders) = Self.noteMark(mark, inquiredSince: since,
+                                                      in: &shops[Int(shop)].buyers[buyer, default: BuyerHistory()])
+            // A follow-up in the same hour and day to the same agent notes no new first inquiry (six table updates saved).
+            if from == .buyer && !inquired { noteInquiry(buyer, agent: agent, at: p) }
+            // Re-attribution only for a buyer with orders (most chats have none yet).
+            if hasOrders { reattributeOrders(shop: shop, buyer: buyer, after: mark.time) }
         }
         if let sessionID = e.sessionID {
             let h = StableHash.hash(sessionID)
@@ -42,11 +41,23 @@ extension PartitionKPIState {
         }
     }
 
-    /// Adds a chat mark to a buyer's history; true when the buyer has orders.
+    /// Adds a chat mark to a buyer's history. `inquired`: the buyer already
+    /// wrote to the mark's agent earlier in the mark's UTC hour, at or after
+    /// `since` (the start of its local day), so that inquiry was noted in
+    /// every window and rolling hour this one falls in, at an earlier time.
+    /// `hasOrders`: the buyer has orders to re-attribute.
     @inline(__always)
-    static func noteMark(_ mark: ChatMark, in history: inout BuyerHistory) -> Bool {
-        history.insert(mark)
-        return !history.orders.isEmpty
+    static func noteMark(_ mark: ChatMark, inquiredSince since: Int64,
+                         in history: inout BuyerHistory) -> (inquired: Bool, hasOrders: Bool) {
+        let i = history.insert(mark)
+        let hour = CivilTime.floorDiv(mark.time, 3_600_000)
+        var j = i - 1
+        var inquired = false
+        while j >= 0, history.marks[j].time >= since, CivilTime.floorDiv(history.marks[j].time, 3_600_000) == hour {
+            if history.marks[j].fromBuyer && history.marks[j].agent == mark.agent { inquired = true; break }
+            j -= 1
+        }
+        return (inquired, !history.orders.isEmpty)
     }
 
     /// Re-derives a session's turns and applies the difference.

@@ -96,6 +96,30 @@ import Testing
         #expect(state.metric("sessions", .agent, "a1") == "2")
     }
 
+    /// Follow-ups in the same hour note no new first inquiry, but a local
+    /// day can start inside a UTC hour (Asia/Kolkata, UTC+5:30): the first
+    /// message after local midnight is that day's first inquiry even when the
+    /// buyer wrote to the same agent earlier in the same UTC hour.
+    @Test func aFirstInquiryAfterMidnightInsideAUTCHourCounts() {
+        var e = Events()
+        var state = makeState { $0.timeZoneID = "Asia/Kolkata" }
+        state.ingest([
+            // UTC 18:10, 18:20 = local 23:40, 23:50 on the 21st; UTC 18:40 = local 00:10 on the 22nd.
+            e.chat(local(2026, 11, 21, 23, 40, offset: 0) - .minutes(330), session: "S1", buyer: "b1", agent: "a1", from: .buyer),
+            e.chat(local(2026, 11, 21, 23, 50, offset: 0) - .minutes(330), session: "S1", buyer: "b1", agent: "a1", from: .buyer),
+            e.chat(local(2026, 11, 22, 0, 10, offset: 0) - .minutes(330), session: "S1", buyer: "b1", agent: "a1", from: .buyer),
+            e.chat(local(2026, 11, 22, 0, 20, offset: 0) - .minutes(330), session: "S1", buyer: "b1", agent: "a1", from: .buyer),
+        ])
+        // b1 inquired of a1 on both local days: one inquirer each day, and one
+        // in the week (the 21st is a Saturday, the 22nd a Sunday: the same ISO week).
+        #expect(state.metric("inquiries", .agent, "a1", .day, "2026-11-21") == "1")
+        #expect(state.metric("inquiries", .agent, "a1", .day, "2026-11-22") == "1")
+        #expect(state.metric("inquiries", .shop, nil, .day, "2026-11-22") == "1")
+        #expect(state.metric("inquiries", .agent, "a1", .week) == "1")
+        // Two buyer messages that day, no reply: 0 / 2.
+        #expect(state.metric("answer_ratio", .agent, "a1", .day, "2026-11-21") == "0")
+    }
+
     @Test func inquiryConversionCountsPaymentsAfterTheWindowEnds() {
         var e = Events()
         var state = makeState()
