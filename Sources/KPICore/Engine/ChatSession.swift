@@ -48,7 +48,8 @@ struct ChatSession {
     var messages: [ChatMark] = []
     /// The outcome currently added into the windows.
     var applied = SessionOutcome()
-    /// The pending-turn deadline already queued, if any.
+    /// The deadline of its pending turn, already queued; nil when no turn is
+    /// pending (queue entries for other deadlines are stale).
     var scheduledDeadline: Int64? = nil
     var lastTime: Int64 = .min
 

@@ -60,20 +60,27 @@ extension PartitionKPIState {
         return (inquired, !history.orders.isEmpty)
     }
 
-    /// Re-derives a session's turns and applies the difference.
-    mutating func rederive(shop: Int32, session id: String) {
-        guard let i = shops[Int(shop)].chats.position(of: id, hash: StableHash.hash(id)) else { return }
+    /// Re-derives a session's turns and applies the difference, when its
+    /// pending turn's deadline `deadline` is still the one it waits for. A
+    /// session's outcome depends on the watermark only through that
+    /// deadline (`ChatSession.derive`), so a stale queue entry (the turn was
+    /// answered, or the deadline moved) would change nothing.
+    mutating func rederive(shop: Int32, session id: String, deadline: Int64) {
+        guard let i = shops[Int(shop)].chats.position(of: id, hash: StableHash.hash(id)),
+              shops[Int(shop)].chats.values[i].scheduledDeadline == deadline else { return }
         rederive(shop: shop, position: i, session: id)
     }
 
-    /// `rederive(shop:session:)` for the session at position `i` of the shop's
+    /// `rederive(shop:session:deadline:)` for the session at position `i` of the shop's
     /// chat table: the session is read and updated in place (no lookups by id).
     mutating func rederive(shop: Int32, position i: Int, session id: String) {
         let k = Int(shop)
         let (change, deadline) = shops[k].chats.values[i].rederive(watermark: watermarkMillis, timeout: timeout)
         if let c = change { applySessionChange(from: c.old, to: c.new) }
-        if let d = deadline, d != shops[k].chats.values[i].scheduledDeadline {
-            shops[k].chats.values[i].scheduledDeadline = d
+        let queued = shops[k].chats.values[i].scheduledDeadline
+        // nil once no turn is pending: queue entries for it are then stale.
+        shops[k].chats.values[i].scheduledDeadline = deadline
+        if let d = deadline, d != queued {
             turnDeadlines.push(.init(deadline: d, shop: shop, session: id))
             if d < nextWatermarkAction { nextWatermarkAction = d }
         }

@@ -20,7 +20,7 @@ extension PartitionKPIState {
         // Turns first: a turn decided now still lands in its (retained) day.
         while let d = turnDeadlines.earliest, d <= wm {
             let e = turnDeadlines.pop()!
-            rederive(shop: e.shop, session: e.session)
+            rederive(shop: e.shop, session: e.session, deadline: e.deadline)
         }
         if wm >= nextDayStart { updateRetention(wm) }
         nextWatermarkAction = min(turnDeadlines.earliest ?? .max, nextDayStart)
