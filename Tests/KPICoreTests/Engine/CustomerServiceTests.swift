@@ -96,6 +96,28 @@ import Testing
         #expect(state.metric("sessions", .agent, "a1") == "2")
     }
 
+    /// A turn answered before its deadline leaves a stale deadline in the
+    /// queue; the session's next pending turn is still decided by the
+    /// watermark at its own deadline (reply timeout 10 min, lateness 5 min).
+    @Test func aTurnAnsweredBeforeItsDeadlineThenAPendingOneIsDecidedOnTime() {
+        var e = Events()
+        var state = makeState(Self.config)
+        state.ingest([
+            e.chat(local(2026, 11, 21, 10), session: "S1", buyer: "b1", agent: "a1", from: .buyer),       // deadline 10:10
+            e.chat(local(2026, 11, 21, 10, 5), session: "S1", buyer: "b1", agent: "a1", from: .agent),    // answered in 300 s
+            e.chat(local(2026, 11, 21, 10, 20), session: "S1", buyer: "b1", agent: "a1", from: .buyer),   // deadline 10:30
+        ])
+        // Watermark 10:15 (10:20 − 5 min): past the stale 10:10, before 10:30.
+        #expect(state.metric("unanswered_sessions", .agent, "a1") == "0")
+        #expect(state.metric("avg_response_s", .agent, "a1") == "300")
+        // A page view at 10:36 moves the watermark to 10:31: the 10:20 turn is unanswered.
+        state.ingest([e.pageView(local(2026, 11, 21, 10, 36), visitor: "v", session: "p")])
+        #expect(state.metric("unanswered_sessions", .agent, "a1") == "1")
+        #expect(state.metric("avg_response_s", .agent, "a1") == "300")              // answered turns only
+        #expect(state.metric("response_within_3m_rate", .agent, "a1") == "0")       // 300 s > 180 s; 1 unanswered: 0 / 2
+        #expect(state.metric("first_response_s", .agent, "a1") == "300")
+    }
+
     /// Follow-ups in the same hour note no new first inquiry, but a local
     /// day can start inside a UTC hour (Asia/Kolkata, UTC+5:30): the first
     /// message after local midnight is that day's first inquiry even when the
