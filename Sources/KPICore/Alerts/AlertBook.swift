@@ -228,6 +228,10 @@ public struct AlertBook: Sendable {
         let minute = Int((CivilTime.floorDiv(tick.millis + Int64(targets.zone.utcOffsetSeconds(at: tick)) * 1000, 60_000) % 1440 + 1440) % 1440)
         for key in tracked.keys.sorted() {
             var t = tracked[key]!
+            // A window already past the forget horizon is dropped below: an
+            // alert raised on it now could never resolve (e.g. a straggler
+            // weeks old, counted as a partition's first event).
+            if isForgotten(t.snapshot.window, at: tick) { continue }
             let snapshot = t.snapshot
             let closed = snapshot.window.closed || (snapshot.window.type.isCalendar && tick >= snapshot.window.end)
             let inhibited = policy.inhibitedScopeTypes.contains(key.scope.type)
@@ -263,16 +267,18 @@ public struct AlertBook: Sendable {
     /// and day metrics of the silence watch older than that.
     mutating func forget(at tick: EventTime) {
         let periods = policy.forgetAfterPeriods
-        tracked = tracked.filter { _, t in
-            let w = t.snapshot.window
-            return !w.type.isCalendar || tick.millis < w.end.millis + periods * (w.end.millis - w.start.millis)
-        }
+        tracked = tracked.filter { _, t in !isForgotten(t.snapshot.window, at: tick) }
         for scope in silences.keys {
             silences[scope]!.dayMetrics = silences[scope]!.dayMetrics.filter {
                 $0.key >= tick.millis - (periods + 1) * 86_400_000
             }
         }
         targets.paces.forget(endingBy: tick)
+    }
+
+    /// A calendar window `forgetAfterPeriods` lengths past its end at `tick`.
+    func isForgotten(_ w: WindowRef, at tick: EventTime) -> Bool {
+        w.type.isCalendar && tick.millis >= w.end.millis + policy.forgetAfterPeriods * (w.end.millis - w.start.millis)
     }
 
     // MARK: - Alert values

@@ -69,12 +69,19 @@ public final class AlertOutbox {
         lastSent[alert.id] = AlertBook.Delivered(id: alert.id, state: alert.state, since: alert.since, at: alert.at)
         sent += 1
         try producer?.send(topic: topic, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
+        var logged: [String] = []
         for name in receivers(for: alert) {
             if let hook = webhooks[name] {
                 hook.enqueue(id: alert.id, body: json)
             } else if logReceivers.contains(name) {
-                logger.notice("\(alert.message)", metadata: ["alert": .string(alert.id), "state": .string(state), "leads": .string(alert.leads.joined(separator: ","))])
+                logged.append(name)
             }
+        }
+        // One log line however many log receivers the routes name (it says which).
+        if !logged.isEmpty {
+            logger.notice("\(alert.message)", metadata: ["alert": .string(alert.id), "state": .string(state),
+                                                         "leads": .string(alert.leads.joined(separator: ",")),
+                                                         "receivers": .string(logged.joined(separator: ","))])
         }
         return true
     }

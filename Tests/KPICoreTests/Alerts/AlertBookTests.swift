@@ -328,6 +328,21 @@ import Testing
         _ = b.advance([], watermark: local(2026, 11, 24))   // end + 2 days
         #expect(b.alerts.isEmpty)
     }
+
+    /// A day first seen when it is already two days over (a straggler
+    /// weeks old that was a partition's first event) raises nothing: the
+    /// book forgets it at once, so a firing alert could never resolve. A day
+    /// that closed yesterday still fires.
+    @Test func aWindowFirstSeenPastTheForgetHorizonRaisesNothing() {
+        var b = book([Hand.salesRule], policy: Self.targetsOnly)
+        let ancient = Hand.snapshot(Hand.shop(), Hand.day(1, closed: true), at: local(2026, 11, 21, 14), [("sales", Hand.money(4_080))])
+        let yesterday = Hand.snapshot(Hand.shop(), Hand.day(20, closed: true), at: local(2026, 11, 21, 14), [("sales", Hand.money(4_080))])
+        // Day 1 ended 11-02 00:00, forgotten from 11-04 00:00; day 20 ends 11-21 00:00, forgotten from 11-23.
+        let alerts = b.advance([ancient, yesterday], watermark: local(2026, 11, 21, 14))
+        #expect(alerts.map(\.id) == [Alert.id(rule: "shop-sales", scope: Hand.shop(), windowType: .day, windowID: "2026-11-20")])
+        #expect(alerts.map(\.state) == [.firing])
+        #expect(b.alerts.count == 1)
+    }
 }
 
 extension AlertBookTests {
