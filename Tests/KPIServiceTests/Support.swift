@@ -40,6 +40,10 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// Where the tests' generated shop activity starts: 2026-11-20T00:00:00+08:00
+/// (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
+let activityStart = EventTime(millis: 1_795_104_000_000)
+
 /// An embedded broker with the service's topics, `partitions` each.
 func brokerWithTopics(partitions: Int32, topics: TopicNames = TopicNames()) throws -> EmbeddedBroker {
     let broker = try EmbeddedBroker()

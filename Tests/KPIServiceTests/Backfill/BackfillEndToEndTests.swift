@@ -7,14 +7,11 @@ import Testing
 
 @Suite("Backfill end to end over the embedded broker")
 struct BackfillEndToEndTests {
-    // 2026-11-20T00:00:00+08:00 = 2026-11-19T16:00:00Z = 1795536000 s (`date -u -d 2026-11-19T16:00:00Z +%s`).
-    static let start = EventTime(millis: 1_795_104_000_000)
-
     @Test func dirtyDataIsAccountedForToTheRecordAndOutputIsDeterministic() throws {
         let broker = try brokerWithTopics(partitions: 4)
         let bootstrap = broker.bootstrapServers
         // 3 hours at 8 events/s: 86,400 records, ~2% of them faults.
-        let options = GeneratorOptions(seed: 42, shops: 6, rate: 8, duration: .hours(3), start: Self.start, dirty: true)
+        let options = GeneratorOptions(seed: 42, shops: 6, rate: 8, duration: .hours(3), start: activityStart, dirty: true)
         let stats = try produceGenerated(options, bootstrap: bootstrap)
         #expect(stats.total == 8 * 3 * 3600)
         #expect(stats.rejected > 0 && stats.duplicates > 0 && stats.lateEvents > 0)
@@ -26,8 +23,8 @@ struct BackfillEndToEndTests {
                 let sink = DeadLetterSink(producer: producer, topic: TopicNames().deadLetter)
                 var progress = ProgressLine(forceEnabled: false)
                 // From a day before the data: offsets for times land on the first records.
-                let job = BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(1), until: nil)
-                let result = try job.run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { Self.start + .days(1) })
+                let job = BackfillJob(configuration: KPIConfiguration(), from: activityStart - .days(1), until: nil)
+                let result = try job.run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { activityStart + .days(1) })
                 let (snapshots, summary) = (result.snapshots, result.summary)
                 try consumer.close()
                 let zone = try ZoneRules(identifier: "Asia/Shanghai")

@@ -6,9 +6,6 @@ import Testing
 /// service decodes it: a state restored from a checkpoint taken at event k and
 /// fed events k... emits exactly what the original emits, revisions included.
 @Suite struct CheckpointGeneratorTests {
-    // 2026-11-20T00:00:00+08:00
-    static let start = EventTime(millis: 1_795_104_000_000)
-
     static func decodedEvents(_ options: GeneratorOptions) -> [(ShopEvent, EventTime)] {
         var generator = ShopActivityGenerator(options)
         let decoder = EventDecoder()
@@ -54,7 +51,7 @@ import Testing
 
     @Test func restoreAtSplitPointsContinuesIdentically() throws {
         let events = Self.decodedEvents(GeneratorOptions(seed: 11, shops: 5, rate: 1, duration: .hours(54),
-                                                         start: Self.start, dirty: true))
+                                                         start: activityStart, dirty: true))
         let config = Self.configuration
         let n = events.count
         let splits = [0, n / 9, n / 3, n / 2 + 17, n * 4 / 5, n - 1, n]
@@ -66,7 +63,7 @@ import Testing
         }
         func finish(_ s: inout PartitionKPIState) -> [[KPISnapshot]] {
             var out = [s.drainChanged(emittedAt: emitted(n))]
-            s.advanceWatermark(to: (s.watermark ?? Self.start) + .days(40))
+            s.advanceWatermark(to: (s.watermark ?? activityStart) + .days(40))
             out.append(s.drainChanged(emittedAt: emitted(n + 1)))
             return out
         }

@@ -7,9 +7,6 @@ import Testing
 
 @Suite("Live ingestion: graceful shutdown")
 struct GracefulLeaveTests {
-    // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
-    static let start = EventTime(millis: 1_795_104_000_000)
-
     /// SIGTERM to a real `kpi-ingest run`: it exits 0 within seconds and
     /// leaves the group, so the other member gets its partitions without
     /// waiting for the session timeout.
@@ -21,7 +18,7 @@ struct GracefulLeaveTests {
     @Test func sigtermLeavesTheGroupSoTheOtherMemberTakesOverAtOnce() throws {
         let broker = try brokerWithTopics(partitions: 6)
         let bootstrap = broker.bootstrapServers
-        _ = try produceGenerated(GeneratorOptions(seed: 3, shops: 12, rate: 4, duration: .minutes(20), start: Self.start), bootstrap: bootstrap)
+        _ = try produceGenerated(GeneratorOptions(seed: 3, shops: 12, rate: 4, duration: .minutes(20), start: activityStart), bootstrap: bootstrap)
         let group = "graceful-leave"
         let session = ["session.timeout.ms": "20000", "heartbeat.interval.ms": "300"]
 

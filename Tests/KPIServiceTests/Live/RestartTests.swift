@@ -59,16 +59,13 @@ func comparable(_ json: [UInt8]) throws -> NSDictionary {
 
 @Suite("Live ingestion: restart and scale-out")
 struct RestartTests {
-    // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
-    static let start = EventTime(millis: 1_795_104_000_000)
-
     /// The restart restores by replaying the inputs (resuming from a
     /// checkpoint, `checkpointed: true`, is off until it passes this test).
     @Test(arguments: [true, false])
     func killedMidStreamAndRestartedEqualsBackfill(checkpointed: Bool) throws {
         let broker = try brokerWithTopics(partitions: 3)
         let bootstrap = broker.bootstrapServers
-        let options = GeneratorOptions(seed: 5, shops: 5, rate: 6, duration: .hours(2), start: Self.start, dirty: true)
+        let options = GeneratorOptions(seed: 5, shops: 5, rate: 6, duration: .hours(2), start: activityStart, dirty: true)
         let stats = try produceGenerated(options, bootstrap: bootstrap)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-restart-\(UUID().uuidString).log")
         // The shipped configuration (it has teams, so team scopes are compared too).
@@ -129,8 +126,8 @@ struct RestartTests {
             let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
             var progress = ProgressLine(forceEnabled: false)
             // From before the month: no window is cut by --from (the live run replayed everything too).
-            let result = try BackfillJob(service: service, from: Self.start - .days(60), until: nil)
-                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start })
+            let result = try BackfillJob(service: service, from: activityStart - .days(60), until: nil)
+                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { activityStart })
             try consumer.close()
             return result
         }

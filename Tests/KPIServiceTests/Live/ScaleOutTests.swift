@@ -31,14 +31,11 @@ final class SnapshotBoard: Sendable {
 
 @Suite("Live ingestion: scale-out")
 struct ScaleOutTests {
-    // 2026-11-20T00:00:00+08:00 (`date -u -d 2026-11-19T16:00:00Z +%s` = 1795104000).
-    static let start = EventTime(millis: 1_795_104_000_000)
-
     @Test func threeInstancesOneStoppedMidStreamEqualOneInstance() throws {
         let broker = try brokerWithTopics(partitions: 6)
         let bootstrap = broker.bootstrapServers
         // Two halves of one deterministic stream: the second is written after an instance stopped.
-        var generator = ShopActivityGenerator(GeneratorOptions(seed: 11, shops: 12, rate: 6, duration: .hours(2), start: Self.start, dirty: true))
+        var generator = ShopActivityGenerator(GeneratorOptions(seed: 11, shops: 12, rate: 6, duration: .hours(2), start: activityStart, dirty: true))
         var records: [GeneratedRecord] = []
         while let r = generator.next() { records.append(r) }
         let half = records.count / 2
@@ -82,8 +79,8 @@ struct ScaleOutTests {
         let expected = try onOwnThread { () throws -> [KPISnapshot] in
             let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
             var progress = ProgressLine(forceEnabled: false)
-            let snaps = try BackfillJob(configuration: KPIConfiguration(), from: Self.start - .days(60), until: nil)
-                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { Self.start }).snapshots
+            let snaps = try BackfillJob(configuration: KPIConfiguration(), from: activityStart - .days(60), until: nil)
+                .run(consumer: consumer, deadLetters: DeadLetterSink(producer: nil, topic: "unused"), progress: &progress, emittedAt: { activityStart }).snapshots
             try consumer.close()
             return snaps
         }

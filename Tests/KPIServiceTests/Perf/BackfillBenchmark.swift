@@ -17,8 +17,6 @@ import Testing
     static let enabled = ProcessInfo.processInfo.environment["KPI_BENCH"] != nil
     static let recordCount = Int(ProcessInfo.processInfo.environment["KPI_BENCH_RECORDS"] ?? "") ?? 1_000_000
     static let partitions: Int32 = 64
-    // 2026-11-20T00:00:00+08:00.
-    static let start = EventTime(millis: 1_795_104_000_000)
 
     /// What `body` cost the calling thread: CPU and wall time in seconds,
     /// and minor page faults (fresh memory is expensive on this VM).
@@ -74,7 +72,7 @@ import Testing
         let bootstrap = broker.bootstrapServers
         let records = try onOwnThread(seconds: 900) {
             var g = ShopActivityGenerator(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
-                                                           start: Self.start, dirty: false))
+                                                           start: activityStart, dirty: false))
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
             var records: [GeneratedRecord] = []
             while let r = g.next() {
@@ -99,7 +97,7 @@ import Testing
                 var summary = BackfillSummary()
                 let m = try Self.measured {
                     summary = try BackfillJob(configuration: KPIConfiguration(), from: nil, until: nil)
-                        .run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { Self.start }).summary
+                        .run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { activityStart }).summary
                 }
                 try consumer.close()
                 return (m, summary.consumed)

@@ -14,8 +14,6 @@ import Testing
 @Suite struct EngineIngestBenchmark {
     static let enabled = ProcessInfo.processInfo.environment["KPI_BENCH"] != nil
     static let outputDirectory = ProcessInfo.processInfo.environment["KPI_BENCH_OUT"]
-    // 2026-11-20T00:00:00+08:00.
-    static let start = EventTime(millis: 1_795_104_000_000)
     static let partitions = 32
 
     static func threadCPUSeconds() -> Double {
@@ -52,7 +50,7 @@ import Testing
     @Test(.enabled(if: enabled)) func aggregateAndDecodeThroughput() {
         let count = 1_000_000
         let recs = Self.records(GeneratorOptions(seed: 7, shops: 20, rate: 20, duration: .seconds(Int64(count / 20)),
-                                                 start: Self.start, dirty: false))
+                                                 start: activityStart, dirty: false))
         let events = Self.decoded(recs)
         let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
         for round in 0..<rounds {
@@ -83,7 +81,7 @@ import Testing
     @Test(.enabled(if: enabled)) func pipelineShapeThroughput() {
         let count = 1_000_000, partitions = 64
         let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
-                                                 start: Self.start, dirty: false))
+                                                 start: activityStart, dirty: false))
         let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
         let decoder = EventDecoder()
         for round in 0..<rounds {
@@ -108,7 +106,7 @@ import Testing
     @Test(.enabled(if: enabled)) func decodeOnlyThroughput() {
         let count = 1_000_000
         let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
-                                                 start: Self.start, dirty: false))
+                                                 start: activityStart, dirty: false))
         let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
         let decoder = EventDecoder()
         for round in 0..<rounds {
@@ -128,7 +126,7 @@ import Testing
     /// window eviction; pending turns), drained every 20,000 events: the whole
     /// output, for a byte comparison between builds.
     @Test(.enabled(if: enabled && outputDirectory != nil)) func outputForComparison() throws {
-        let recs = Self.records(GeneratorOptions(seed: 11, shops: 12, rate: 1, duration: .hours(100), start: Self.start, dirty: true))
+        let recs = Self.records(GeneratorOptions(seed: 11, shops: 12, rate: 1, duration: .hours(100), start: activityStart, dirty: true))
         let events = Self.decoded(recs)
         var states = Self.states()
         let zone = try ZoneRules(identifier: "Asia/Shanghai")
@@ -145,9 +143,9 @@ import Testing
             outcomes[Int(states[p].ingest(e, recordTimestamp: ts).rawValue)] += 1
             if i % 20_000 == 19_999 { drain(ts) }
         }
-        drain(Self.start + .days(5))
-        for p in states.indices { states[p].advanceWatermark(to: Self.start + .days(200)) }
-        drain(Self.start + .days(200))
+        drain(activityStart + .days(5))
+        for p in states.indices { states[p].advanceWatermark(to: activityStart + .days(200)) }
+        drain(activityStart + .days(200))
         let path = "\(Self.outputDirectory!)/engine-output.jsonl"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         print("BENCH output of \(events.count) events (outcomes \(outcomes)): \(bytes.count) bytes, StableHash \(bytes.withUnsafeBytes { StableHash.hash(bytes: $0) }) -> \(path)")
