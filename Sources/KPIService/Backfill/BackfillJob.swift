@@ -212,15 +212,3 @@ extension BackfillJob {
         return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")
     }
 }
-
-/// The identity of a snapshot stream: scope × window (the `kpi.snapshots` key).
-struct SnapshotKey: Hashable {
-    var scope: Scope
-    var windowType: WindowType
-    var windowID: String
-    init(_ s: KPISnapshot) {
-        scope = s.scope
-        windowType = s.window.type
-        windowID = s.window.id
-    }
-}

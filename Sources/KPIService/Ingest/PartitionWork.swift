@@ -15,7 +15,7 @@ struct PartitionWork {
     private let tickMillis: Int64
     private var lastTick: Int64?
     /// Drained snapshots not yet emitted: the latest per scope × window.
-    private var pending: [SnapshotKey: KPISnapshot] = [:]
+    private var pending: [WindowKey: KPISnapshot] = [:]
     /// Alert notifications in the order they were raised, not yet taken.
     private(set) var raised: [Alert] = []
 
@@ -60,7 +60,7 @@ struct PartitionWork {
         if let new = alerts?.advance(batch, watermark: state.watermark, consumerLag: consumerLag) {
             raised.append(contentsOf: new)
         }
-        for s in batch { pending[SnapshotKey(s)] = s }
+        for s in batch { pending[WindowKey(s)] = s }
     }
 
     /// The snapshots changed since the last call (evaluating first), in output order.

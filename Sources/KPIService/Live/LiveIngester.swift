@@ -231,7 +231,7 @@ public final class LiveIngester {
         let sorted = snapshots.sorted(by: KPISnapshot.outputOrder)
         if settings.publishSnapshots {
             for s in sorted {
-                try producer.send(topic: settings.topics.snapshots, key: Array(SnapshotKey(s).text.utf8),
+                try producer.send(topic: settings.topics.snapshots, key: Array(s.recordKey.utf8),
                                   value: SnapshotJSON.encode(s, fractionDigits: settings.kpi.fractionDigits, zone: zone),
                                   timestampMillis: s.emittedAt.millis)
             }
@@ -385,7 +385,8 @@ func rdkafkaRestoreLog(_ message: String) {
     FileHandle.standardError.write(Data("kpi-ingest: \(message)\n".utf8))
 }
 
-extension SnapshotKey {
-    /// The `kpi.snapshots` record key: `scope|shop|id|window|window id`.
-    var text: String { "\(scope.type.name)|\(scope.shopID)|\(scope.id ?? "")|\(windowType.name)|\(windowID)" }
+extension KPISnapshot {
+    /// The `kpi.snapshots` record key, the identity of its scope × window:
+    /// `scope|shop|id|window|window id`.
+    var recordKey: String { "\(scope.type.name)|\(scope.shopID)|\(scope.id ?? "")|\(window.type.name)|\(window.id)" }
 }
