@@ -47,7 +47,9 @@ let package = Package(
             ]
         ),
         // The pure KPI core: events, decoding, windows, metrics. No I/O.
-        .target(name: "KPICore"),
+        .target(name: "KPICore", dependencies: ["CPrefetch"]),
+        // A cache prefetch hint for the KPI core's hash tables (Swift has none).
+        .target(name: "CPrefetch"),
         // Synthetic, deterministic shop activity (events.md) for demos, tests and load.
         .target(name: "EventGenerator", dependencies: ["KPICore"]),
         // The service: consumer loop, backfill, sinks.

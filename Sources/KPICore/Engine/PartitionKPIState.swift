@@ -170,6 +170,24 @@ public struct PartitionKPIState {
         return .counted
     }
 
+    /// Announces an event that will be ingested soon (a few events from
+    /// now): starts loading its dedup slot, so that `ingest` finds it in the
+    /// cache. Changes nothing; skipping it changes nothing either.
+    ///
+    /// Every `ingest` probes the dedup table, which holds every event id of
+    /// the retention period and so is far larger than the CPU caches: the
+    /// probe is a cache miss that announcing overlaps with the work on the
+    /// events in between. `mutating` only so that a call on a state held in
+    /// an array works in place (a non-mutating call may copy the state).
+    public mutating func prefetch(_ event: borrowing ShopEvent) {
+        seenEvents.prefetch(StableHash.hash(event.eventID))
+    }
+
+    /// How many events ahead to `prefetch`: far enough for the load to
+    /// arrive (an event takes ~0.5-1 µs, a miss ~0.1 µs), near enough that
+    /// it is still cached when used.
+    public static let prefetchDistance = 8
+
     /// Moves the watermark forward (never back): decides pending chat turns,
     /// closes and evicts windows. For an idle input or the end of a replay.
     public mutating func advanceWatermark(to time: EventTime) {

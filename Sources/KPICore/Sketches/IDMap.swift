@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A map from `StableHash` values to small values: open addressing with
 /// linear probing, no rehashing and load ≤ 3/4 (see `IDSet`). Removal is by rebuilding
 /// (`filter`), which retention does once per day.
@@ -51,6 +53,18 @@ struct IDMap<Value: BitwiseCopyable> {
             if v == k { return (i, true) }
             if v == 0 { return (i, false) }
             i = (i + 1) & mask
+        }
+    }
+
+    /// Starts loading the slot where a lookup of `hash` begins, so that a
+    /// lookup a little later finds it in the cache. Changes nothing.
+    /// `mutating` only so that a call on a stored map works in place (a
+    /// non-mutating call through an array element may copy the owner).
+    @inline(__always)
+    mutating func prefetch(_ hash: UInt64) {
+        guard !slots.isEmpty else { return }
+        slots.withUnsafeBufferPointer { s in
+            kpi_prefetch_for_write(s.baseAddress! + (Int(truncatingIfNeeded: IDSet.key(hash)) & (s.count - 1)))
         }
     }
 

@@ -118,7 +118,7 @@ public struct BackfillJob {
 
         /// Feeds released events of one partition to its KPI state.
         func drain(_ p: Int) throws {
-            try aligners[p].release { pending, input, arena in
+            try aligners[p].release(upcoming: { works[p].prefetch($0) }) { pending, input, arena in
                 switch works[p].ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: { now }) {
                 case .counted: summary.counted += 1
                 case .duplicate: summary.duplicates += 1

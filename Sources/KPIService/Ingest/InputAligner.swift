@@ -71,7 +71,12 @@ struct InputAligner {
     /// Releases, in event-time order, every event that can no longer be
     /// preceded by an event of another input. The bytes `body` gets (those
     /// of the event's chunk) are valid during `body` only.
-    mutating func release(_ body: (inout PendingEvent, InputTopic, borrowing [UInt8]) throws -> Void) rethrows {
+    ///
+    /// Before each event, `upcoming` gets the event
+    /// `PartitionKPIState.prefetchDistance` places after it in the same
+    /// input, likely to be released soon (for `PartitionKPIState.prefetch`).
+    mutating func release(upcoming: (borrowing ShopEvent) -> Void = { _ in },
+                          _ body: (inout PendingEvent, InputTopic, borrowing [UInt8]) throws -> Void) rethrows {
         while true {
             var best = -1
             for i in 0..<3 {
@@ -82,6 +87,12 @@ struct InputAligner {
                 }
             }
             guard best >= 0 else { return }
+            let ahead = heads[best] + PartitionKPIState.prefetchDistance, first = events[best][0].count
+            if ahead < first {
+                upcoming(events[best][0][ahead].event)
+            } else if events[best].count > 1 && ahead - first < events[best][1].count {
+                upcoming(events[best][1][ahead - first].event)
+            }
             try body(&events[best][0][heads[best]], InputTopic(rawValue: UInt8(best))!, bytes[best][0])
             heads[best] += 1
             counts[best] -= 1

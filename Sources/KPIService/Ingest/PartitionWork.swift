@@ -29,6 +29,9 @@ struct PartitionWork {
     /// Whether targets or scorecards apply (otherwise snapshots are only drained for emission).
     private var appraises: Bool { alerts != nil || scores != nil }
 
+    /// Announces an event to be ingested soon (`PartitionKPIState.prefetch`).
+    mutating func prefetch(_ event: borrowing ShopEvent) { state.prefetch(event) }
+
     /// Counts one event, then evaluates when the watermark crossed a tick.
     mutating func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, emittedAt: () -> EventTime, consumerLag: Int64 = 0) -> IngestOutcome {
         let outcome = state.ingest(event, recordTimestamp: recordTimestamp)

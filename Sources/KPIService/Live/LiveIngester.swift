@@ -184,7 +184,7 @@ public final class LiveIngester {
         let topics = settings.topics
         let kpi = settings.kpi
         var releasedNext: [Int64?] = [nil, nil, nil]
-        try part.aligner.release { pending, input, arena in
+        try part.aligner.release(upcoming: { part.work.prefetch($0) }) { pending, input, arena in
             releasedNext[Int(input.rawValue)] = pending.offset + 1
             switch part.work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: clock) {
             case .counted: tallies.counted += 1

@@ -78,26 +78,50 @@ import Testing
     /// 1M records at 100/s, 64 partitions, fresh state per round, so the
     /// state's first-touch page faults count), by thread CPU time:
     /// `KPI_BENCH=1 swift test -c release --filter pipelineShapeThroughput`.
+    /// Records come in polls of 5,000; each partition's run of a poll is
+    /// ingested in order, each event announced `PartitionKPIState.prefetchDistance`
+    /// events ahead, as the backfill does (`KPI_BENCH_SHAPE=interleaved`:
+    /// record by record instead, each to its partition, nothing announced).
     @Test(.enabled(if: enabled)) func pipelineShapeThroughput() {
-        let count = 1_000_000, partitions = 64
+        let count = 1_000_000, partitions = 64, pollSize = 5_000
         let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
                                                  start: activityStart, dirty: false))
         let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
+        let interleaved = ProcessInfo.processInfo.environment["KPI_BENCH_SHAPE"] == "interleaved"
         let decoder = EventDecoder()
         for round in 0..<rounds {
             var states = (0..<partitions).map {
                 try! PartitionKPIState(partition: Int32($0), configuration: KPIConfiguration(), coverageStart: nil)
             }
+            var runs = [[(event: ShopEvent, timestamp: EventTime)]](repeating: [], count: partitions)
             var counted = 0
             let before = Self.threadCPUSeconds()
-            for r in recs {
-                guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
-                var h: UInt32 = 2_166_136_261
-                for b in r.key { h = (h ^ UInt32(b)) &* 16_777_619 }
-                if states[Int(h % UInt32(partitions))].ingest(e, recordTimestamp: r.timestamp) == .counted { counted += 1 }
+            var next = 0
+            while next < recs.count {
+                let end = interleaved ? recs.count : min(next + pollSize, recs.count)
+                for r in recs[next..<end] {
+                    guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
+                    var h: UInt32 = 2_166_136_261
+                    for b in r.key { h = (h ^ UInt32(b)) &* 16_777_619 }
+                    let p = Int(h % UInt32(partitions))
+                    if interleaved {
+                        if states[p].ingest(e, recordTimestamp: r.timestamp) == .counted { counted += 1 }
+                    } else {
+                        runs[p].append((e, r.timestamp))
+                    }
+                }
+                next = end
+                for p in runs.indices where !runs[p].isEmpty {
+                    let n = runs[p].count, ahead = PartitionKPIState.prefetchDistance
+                    for j in 0..<n {
+                        if j + ahead < n { states[p].prefetch(runs[p][j + ahead].event) }
+                        if states[p].ingest(runs[p][j].event, recordTimestamp: runs[p][j].timestamp) == .counted { counted += 1 }
+                    }
+                    runs[p].removeAll(keepingCapacity: true)
+                }
             }
             let cpu = Self.threadCPUSeconds() - before
-            print("BENCH pipeline shape (200 shops, 64 partitions), decode + aggregate, round \(round): \(recs.count) records, thread CPU \(cpu) s = \(Int(Double(recs.count) / cpu)) records/s = \(Int(cpu / Double(recs.count) * 1e9)) ns/record (\(counted) counted)")
+            print("BENCH pipeline shape (200 shops, 64 partitions\(interleaved ? ", interleaved" : "")), decode + aggregate, round \(round): \(recs.count) records, thread CPU \(cpu) s = \(Int(Double(recs.count) / cpu)) records/s = \(Int(cpu / Double(recs.count) * 1e9)) ns/record (\(counted) counted)")
         }
     }
 
