@@ -88,7 +88,7 @@ let benchmarks: @Sendable () -> Void = {
         var ok = 0
         benchmark.startMeasurement()
         for rec in r {
-            if case .success = rec.value.withUnsafeBytes({ decoder.decode($0, topic: rec.topic, recordTimestamp: rec.timestamp) }) { ok += 1 }
+            if (try? rec.value.withUnsafeBytes({ try decoder.event(in: $0, topic: rec.topic, recordTimestamp: rec.timestamp) })) != nil { ok += 1 }
         }
         benchmark.stopMeasurement()
         blackHole(ok)
@@ -124,7 +124,7 @@ let benchmarks: @Sendable () -> Void = {
         while next < r.count {
             let end = min(next + pollSize, r.count)
             for rec in r[next..<end] {
-                guard case .success(let e) = rec.value.withUnsafeBytes({ decoder.decode($0, topic: rec.topic, recordTimestamp: rec.timestamp) }) else { continue }
+                guard let e = try? rec.value.withUnsafeBytes({ try decoder.event(in: $0, topic: rec.topic, recordTimestamp: rec.timestamp) }) else { continue }
                 runs[Int(partitionOf(rec.key))].append((e, rec.timestamp))
             }
             next = end
@@ -150,7 +150,7 @@ let benchmarks: @Sendable () -> Void = {
         var counted = 0
         benchmark.startMeasurement()
         for rec in r {
-            guard case .success(let e) = rec.value.withUnsafeBytes({ decoder.decode($0, topic: rec.topic, recordTimestamp: rec.timestamp) }) else { continue }
+            guard let e = try? rec.value.withUnsafeBytes({ try decoder.event(in: $0, topic: rec.topic, recordTimestamp: rec.timestamp) }) else { continue }
             let p = Int(partitionOf(rec.key))
             if states[p].ingest(e, recordTimestamp: rec.timestamp) == .counted { counted += 1 }
         }

@@ -32,20 +32,24 @@ public struct EventDecoder: Sendable {
         self.fractionDigits = fractionDigits
     }
 
-    /// Decodes one Kafka record value from `topic`. `recordTimestamp` is the
-    /// record's timestamp, used when the event has no `ts`; nil when the record
-    /// had none, and then a missing `ts` is `missing_field:ts`.
-    public func decode(_ bytes: UnsafeRawBufferPointer, topic: InputTopic, recordTimestamp: EventTime?) -> Result<ShopEvent, EventRejection> {
+    /// Decodes one Kafka record value from `topic`, or throws why it is
+    /// rejected. `recordTimestamp` is the record's timestamp, used when the
+    /// event has no `ts`; nil when the record had none, and then a missing
+    /// `ts` is `missing_field:ts`.
+    ///
+    /// The hot path's form: the event is returned directly (wrapping it in a
+    /// `Result`, ~270 bytes of fields, cost ~10% of decoding).
+    public func event(in bytes: UnsafeRawBufferPointer, topic: InputTopic, recordTimestamp: EventTime?) throws(EventRejection) -> ShopEvent {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
-            return .failure(EventRejection(reason: .malformedJSON, detail: "empty payload"))
+            throw EventRejection(reason: .malformedJSON, detail: "empty payload")
         }
         // Kafka payloads are plain bytes; reading them as UInt8 is always valid.
-        let p = base.assumingMemoryBound(to: UInt8.self)
-        do {
-            return .success(try decodeEvent(p, count: bytes.count, topic: topic, recordTimestamp: recordTimestamp))
-        } catch {
-            return .failure(error)
-        }
+        return try decodeEvent(base.assumingMemoryBound(to: UInt8.self), count: bytes.count, topic: topic, recordTimestamp: recordTimestamp)
+    }
+
+    /// `event(in:topic:recordTimestamp:)` as a `Result`, for callers that keep rejections as values.
+    public func decode(_ bytes: UnsafeRawBufferPointer, topic: InputTopic, recordTimestamp: EventTime?) -> Result<ShopEvent, EventRejection> {
+        Result { () throws(EventRejection) in try event(in: bytes, topic: topic, recordTimestamp: recordTimestamp) }
     }
 
     /// Decodes one Kafka record value held in an array (see the buffer overload).

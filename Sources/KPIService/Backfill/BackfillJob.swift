@@ -151,11 +151,11 @@ public struct BackfillJob {
                     summary.consumed += 1
                     let recordTime = r.timestampMillis.map(EventTime.init(millis:))
                     if let value = r.value {
-                        switch decoder.decode(value, topic: input, recordTimestamp: recordTime) {
-                        case .success(let event):
+                        do throws(EventRejection) {
+                            let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
                             aligners[p].append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
-                        case .failure(let rejection):
-                            try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: Array(value), timestampMillis: r.timestampMillis, reason: rejection.reason.code, detail: rejection.detail)
+                        } catch {
+                            try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: Array(value), timestampMillis: r.timestampMillis, reason: error.reason.code, detail: error.detail)
                         }
                     } else {
                         try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: nil, timestampMillis: r.timestampMillis, reason: RejectReason.malformedJSON.code, detail: "null payload")

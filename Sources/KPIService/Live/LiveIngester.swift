@@ -154,11 +154,11 @@ public final class LiveIngester {
                     try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, nil, r.timestampMillis, RejectReason.malformedJSON.code, "null payload")
                     continue
                 }
-                switch decoder.decode(value, topic: input, recordTimestamp: recordTime) {
-                case .success(let event):
+                do throws(EventRejection) {
+                    let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
                     partitions[r.partition]!.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
-                case .failure(let rejection):
-                    try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis, rejection.reason.code, rejection.detail)
+                } catch {
+                    try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis, error.reason.code, error.detail)
                 }
             }
             for (t, n) in consumedPerTopic { hooks.consumed(t, n) }

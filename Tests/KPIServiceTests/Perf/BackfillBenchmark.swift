@@ -108,7 +108,7 @@ import Testing
                 var states = try (0..<Self.partitions).map { try PartitionKPIState(partition: $0, configuration: KPIConfiguration(), coverageStart: nil) }
                 return Self.measured {
                     for r in records {
-                        guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
+                        guard let e = try? r.value.withUnsafeBytes({ try decoder.event(in: $0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
                         _ = states[Int(Self.partition(of: r.key))].ingest(e, recordTimestamp: r.timestamp)
                     }
                 }

@@ -67,7 +67,7 @@ import Testing
         var counted = 0
         let before = Self.threadCPUSeconds()
         for r in recs {
-            guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
+            guard let e = try? r.value.withUnsafeBytes({ try decoder.event(in: $0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
             if states[Self.partition(of: r.key)].ingest(e, recordTimestamp: r.timestamp) == .counted { counted += 1 }
         }
         let cpu = Self.threadCPUSeconds() - before
@@ -100,7 +100,7 @@ import Testing
             while next < recs.count {
                 let end = interleaved ? recs.count : min(next + pollSize, recs.count)
                 for r in recs[next..<end] {
-                    guard case .success(let e) = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
+                    guard let e = try? r.value.withUnsafeBytes({ try decoder.event(in: $0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
                     var h: UInt32 = 2_166_136_261
                     for b in r.key { h = (h ^ UInt32(b)) &* 16_777_619 }
                     let p = Int(h % UInt32(partitions))
@@ -137,7 +137,7 @@ import Testing
             var decoded = 0
             let before = Self.threadCPUSeconds()
             for r in recs {
-                if case .success = r.value.withUnsafeBytes({ decoder.decode($0, topic: r.topic, recordTimestamp: r.timestamp) }) {
+                if (try? r.value.withUnsafeBytes({ try decoder.event(in: $0, topic: r.topic, recordTimestamp: r.timestamp) })) != nil {
                     decoded += 1
                 }
             }
