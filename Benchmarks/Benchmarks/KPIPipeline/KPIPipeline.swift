@@ -129,10 +129,13 @@ let benchmarks: @Sendable () -> Void = {
             }
             next = end
             for p in runs.indices where !runs[p].isEmpty {
-                let n = runs[p].count, ahead = PartitionKPIState.prefetchDistance
-                for j in 0..<n {
-                    if j + ahead < n { states[p].prefetch(runs[p][j + ahead].event) }
-                    if states[p].ingest(runs[p][j].event, recordTimestamp: runs[p][j].timestamp) == .counted { counted += 1 }
+                // Through a buffer pointer: events are borrowed, not copied out (as the aligner hands them over).
+                runs[p].withUnsafeBufferPointer { run in
+                    let ahead = PartitionKPIState.prefetchDistance
+                    for j in run.indices {
+                        if j + ahead < run.count { states[p].prefetch(run[j + ahead].event) }
+                        if states[p].ingest(run[j].event, recordTimestamp: run[j].timestamp) == .counted { counted += 1 }
+                    }
                 }
                 runs[p].removeAll(keepingCapacity: true)
             }

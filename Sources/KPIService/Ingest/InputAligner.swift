@@ -88,10 +88,11 @@ struct InputAligner {
             }
             guard best >= 0 else { return }
             let ahead = heads[best] + PartitionKPIState.prefetchDistance, first = events[best][0].count
+            // Through buffer pointers: the event is lent, not copied out.
             if ahead < first {
-                upcoming(events[best][0][ahead].event)
+                events[best][0].withUnsafeBufferPointer { upcoming($0[ahead].event) }
             } else if events[best].count > 1 && ahead - first < events[best][1].count {
-                upcoming(events[best][1][ahead - first].event)
+                events[best][1].withUnsafeBufferPointer { upcoming($0[ahead - first].event) }
             }
             try body(&events[best][0][heads[best]], InputTopic(rawValue: UInt8(best))!, bytes[best][0])
             heads[best] += 1
