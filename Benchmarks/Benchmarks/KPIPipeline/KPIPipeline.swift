@@ -8,8 +8,9 @@ import KPIService
 
 // The KPI pipeline on 1M realistic records from the generator (200 shops,
 // ~2.8 h of activity at 100 events/s): decode only, aggregate only, decode +
-// aggregate, and backfill end to end against the embedded broker, compared
-// in the same run with a plain librdkafka consume loop over the same topics.
+// aggregate (in the backfill's shape, and record by record), and backfill
+// end to end against the embedded broker, compared in the same run with a
+// plain librdkafka consume loop over the same topics.
 let recordCount = 1_000_000
 // ~230 B per record, 60% of them page views, keyed by shop: 200 shops over
 // 64 partitions keep every topic partition (~2-4 MiB of traffic) under the
