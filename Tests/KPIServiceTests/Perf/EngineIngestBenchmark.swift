@@ -29,10 +29,11 @@ import Testing
         return out
     }
 
-    static func partition(of key: [UInt8]) -> Int {
+    /// The record's partition among `count` (any stable spread of the keys will do).
+    static func partition(of key: [UInt8], among count: Int = partitions) -> Int {
         var h: UInt32 = 2_166_136_261
         for b in key { h = (h ^ UInt32(b)) &* 16_777_619 }
-        return Int(h % UInt32(partitions))
+        return Int(h % UInt32(count))
     }
 
     static func decoded(_ records: [GeneratedRecord]) -> [(event: ShopEvent, timestamp: EventTime, partition: Int)] {
@@ -101,9 +102,7 @@ import Testing
                 let end = interleaved ? recs.count : min(next + pollSize, recs.count)
                 for r in recs[next..<end] {
                     guard let e = try? r.value.withUnsafeBytes({ try decoder.event(in: $0, topic: r.topic, recordTimestamp: r.timestamp) }) else { continue }
-                    var h: UInt32 = 2_166_136_261
-                    for b in r.key { h = (h ^ UInt32(b)) &* 16_777_619 }
-                    let p = Int(h % UInt32(partitions))
+                    let p = Self.partition(of: r.key, among: partitions)
                     if interleaved {
                         if states[p].ingest(e, recordTimestamp: r.timestamp) == .counted { counted += 1 }
                     } else {
