@@ -110,10 +110,10 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(counted)
     }
 
-    // In the backfill's shape: records come in polls; each partition's run
-    // of a poll is ingested in order, each event announced
-    // `PartitionKPIState.prefetchDistance` events ahead (as the backfill's
-    // InputAligner releases them).
+    // In the backfill's shape: records come in polls; a partition's events
+    // are ingested in order once it holds `PartitionKPIState.preferredRunLength`
+    // of them, each announced `PartitionKPIState.prefetchDistance` events
+    // ahead (as the backfill's InputAligner releases them).
     Benchmark("Decode + aggregate (1M records)", configuration: .init(setup: { if records == nil { records = Records() } })) { benchmark in
         let r = records!.records
         let decoder = EventDecoder()
@@ -129,7 +129,9 @@ let benchmarks: @Sendable () -> Void = {
                 runs[Int(partitionOf(rec.key))].append((e, rec.timestamp))
             }
             next = end
-            for p in runs.indices where !runs[p].isEmpty {
+            // A partition's run once it is long enough, every run at the end.
+            let minimum = next == r.count ? 1 : PartitionKPIState.preferredRunLength
+            for p in runs.indices where runs[p].count >= minimum {
                 // Through a buffer pointer: events are borrowed, not copied out (as the aligner hands them over).
                 runs[p].withUnsafeBufferPointer { run in
                     let ahead = PartitionKPIState.prefetchDistance

@@ -102,7 +102,7 @@ import Testing
                 try consumer.close()
                 return (m, summary.consumed)
             }
-            // The same records decoded and aggregated in memory (one state per partition, as in backfill).
+            // The same records decoded and aggregated in memory, record by record (one state per partition, as in backfill).
             let inMemory = try onOwnThread(seconds: 900) {
                 let decoder = EventDecoder()
                 var states = try (0..<Self.partitions).map { try PartitionKPIState(partition: $0, configuration: KPIConfiguration(), coverageStart: nil) }
@@ -115,7 +115,7 @@ import Testing
             }
             #expect(consumed == count)
             func ns(_ s: Double) -> Int { Int(s / Double(count) * 1e9) }
-            print("BENCH backfill round \(round), \(count) records: plain consume wall \(ns(plain.wall)) ns/record (thread CPU \(ns(plain.cpu))); backfill wall \(ns(backfill.wall)) ns/record (thread CPU \(ns(backfill.cpu)), \(backfill.faults) page faults); backfill at \(Int(plain.wall / backfill.wall * 100))% of plain; in-memory decode + aggregate thread CPU \(ns(inMemory.cpu)) ns/record (\(inMemory.faults) page faults)")
+            print("BENCH backfill round \(round), \(count) records: plain consume wall \(ns(plain.wall)) ns/record (thread CPU \(ns(plain.cpu))); backfill wall \(ns(backfill.wall)) ns/record (thread CPU \(ns(backfill.cpu)), \(backfill.faults) page faults); backfill at \(Int(plain.wall / backfill.wall * 100))% of plain; in-memory decode + aggregate record by record thread CPU \(ns(inMemory.cpu)) ns/record (\(inMemory.faults) page faults)")
         }
     }
 }

@@ -79,16 +79,19 @@ import Testing
     /// 1M records at 100/s, 64 partitions, fresh state per round, so the
     /// state's first-touch page faults count), by thread CPU time:
     /// `KPI_BENCH=1 swift test -c release --filter pipelineShapeThroughput`.
-    /// Records come in polls of 5,000; each partition's run of a poll is
-    /// ingested in order, each event announced `PartitionKPIState.prefetchDistance`
-    /// events ahead, as the backfill does (`KPI_BENCH_SHAPE=interleaved`:
-    /// record by record instead, each to its partition, nothing announced).
+    /// Records come in polls of 5,000; a partition's events are ingested in
+    /// order once it holds `PartitionKPIState.preferredRunLength` of them
+    /// (`KPI_BENCH_RUN=<n>` for another length; 1: after every poll), each
+    /// announced `PartitionKPIState.prefetchDistance` events ahead, as the
+    /// backfill does (`KPI_BENCH_SHAPE=interleaved`: record by record
+    /// instead, each to its partition, nothing announced).
     @Test(.enabled(if: enabled)) func pipelineShapeThroughput() {
         let count = 1_000_000, partitions = 64, pollSize = 5_000
         let recs = Self.records(GeneratorOptions(seed: 7, shops: 200, rate: 100, duration: .seconds(Int64(count / 100)),
                                                  start: activityStart, dirty: false))
         let rounds = Int(ProcessInfo.processInfo.environment["KPI_BENCH_ROUNDS"] ?? "") ?? 3
         let interleaved = ProcessInfo.processInfo.environment["KPI_BENCH_SHAPE"] == "interleaved"
+        let runLength = Int(ProcessInfo.processInfo.environment["KPI_BENCH_RUN"] ?? "") ?? PartitionKPIState.preferredRunLength
         let decoder = EventDecoder()
         for round in 0..<rounds {
             var states = (0..<partitions).map {
@@ -110,7 +113,9 @@ import Testing
                     }
                 }
                 next = end
-                for p in runs.indices where !runs[p].isEmpty {
+                // A partition's run once it is long enough, every run at the end.
+                let minimum = next == recs.count ? 1 : runLength
+                for p in runs.indices where runs[p].count >= minimum {
                     // Through a buffer pointer: events are borrowed, not copied out (as the aligner hands them over).
                     runs[p].withUnsafeBufferPointer { run in
                         let ahead = PartitionKPIState.prefetchDistance
