@@ -47,6 +47,11 @@ public struct BackfillJob {
     /// keep its state in the CPU caches (`PartitionKPIState.preferredRunLength`).
     /// Changes nothing in the output, only the speed; 1 releases after every poll.
     public var runLength = PartitionKPIState.preferredRunLength
+    /// Buffered events of all partitions together above which every
+    /// partition's are released, whatever `runLength` says: bounds what
+    /// collecting runs holds back when there are many partitions (an event
+    /// and its record take ~0.55 KB here, so ~70 MB).
+    public var heldBackLimit = 131_072
 
     public init(service: ServiceConfiguration, from: EventTime?, until: EventTime?) {
         self.service = service
@@ -174,9 +179,13 @@ public struct BackfillJob {
                 }
             }
             touchedList.sort()
-            for p in touchedList {
-                touched[p] = false
-                if aligners[p].buffered >= runLength { try drain(p) }
+            var held = 0
+            for p in aligners.indices { held += aligners[p].buffered }
+            for p in touchedList { touched[p] = false }
+            if held > heldBackLimit {
+                for p in aligners.indices where aligners[p].buffered > 0 { try drain(p) }
+            } else {
+                for p in touchedList where aligners[p].buffered >= runLength { try drain(p) }
             }
             touchedList.removeAll(keepingCapacity: true)
             // Keep a running input from racing ahead of the others without bound.

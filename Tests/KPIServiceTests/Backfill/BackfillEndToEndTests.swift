@@ -16,7 +16,7 @@ struct BackfillEndToEndTests {
         #expect(stats.total == 8 * 3 * 3600)
         #expect(stats.rejected > 0 && stats.duplicates > 0 && stats.lateEvents > 0)
 
-        func backfill(runLength: Int = PartitionKPIState.preferredRunLength) throws -> ([KPISnapshot], BackfillSummary, [UInt8]) {
+        func backfill(runLength: Int? = nil, heldBackLimit: Int? = nil) throws -> ([KPISnapshot], BackfillSummary, [UInt8]) {
             try onOwnThread {
                 let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
                 let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
@@ -24,7 +24,8 @@ struct BackfillEndToEndTests {
                 var progress = ProgressLine(forceEnabled: false)
                 // From a day before the data: offsets for times land on the first records.
                 var job = BackfillJob(configuration: KPIConfiguration(), from: activityStart - .days(1), until: nil)
-                job.runLength = runLength
+                if let runLength { job.runLength = runLength }
+                if let heldBackLimit { job.heldBackLimit = heldBackLimit }
                 let result = try job.run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { activityStart + .days(1) })
                 let (snapshots, summary) = (result.snapshots, result.summary)
                 try consumer.close()
@@ -77,9 +78,13 @@ struct BackfillEndToEndTests {
 
         // Same input, same bytes (emitted_at fixed here), also when each
         // partition's events are released after every poll rather than in
-        // runs of `preferredRunLength` (different fetch timing, too).
+        // runs of `preferredRunLength`, or all partitions' whenever together
+        // they hold more than 5,000 (and with different fetch timing).
         let (_, summary2, bytes2) = try backfill(runLength: 1)
         #expect(summary2.consumed == summary.consumed)
         #expect(bytes2 == bytes)
+        let (_, summary3, bytes3) = try backfill(runLength: .max, heldBackLimit: 5_000)
+        #expect(summary3.consumed == summary.consumed)
+        #expect(bytes3 == bytes)
     }
 }
