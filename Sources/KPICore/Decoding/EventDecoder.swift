@@ -209,115 +209,113 @@ struct FieldReader {
     static let maxShopIDLength = 64
 
     func event(from f: RawFields, topic: InputTopic, recordTimestamp: EventTime?) throws(EventRejection) -> ShopEvent {
-        let eventID = try boundedString(f.eventID, .eventID, maxLength: Self.maxEventIDLength)
+        // Text fields go straight into the event's `EventText`, in events.md
+        // order like every check; then one initializer call builds the
+        // event: mutating a `var` event field by field made the optimizer
+        // copy the whole (~270-byte) struct.
+        var text = EventText()
+        try bounded(f.eventID, .eventID, maxLength: Self.maxEventIDLength, into: &text, as: .eventID)
         let type = try eventType(f.type, topic: topic)
-        let shopID = try boundedString(f.shopID, .shopID, maxLength: Self.maxShopIDLength)
+        try bounded(f.shopID, .shopID, maxLength: Self.maxShopIDLength, into: &text, as: .shopID)
         guard let time = try timestamp(f.time, .time) ?? recordTimestamp else {
             throw EventRejection(reason: .missingField(.time), detail: "no \"ts\" and the record has no timestamp")
         }
-        // Fields are checked in events.md order into constants, then one
-        // initializer call builds the event: mutating a `var` event field by
-        // field made the optimizer copy the whole (~250-byte) struct.
         switch type {
         case .orderCreated, .orderPaid:
-            let orderID = try required(f.orderID, .orderID, type)
-            let buyerID = try required(f.buyerID, .buyerID, type)
+            try required(f.orderID, .orderID, type, into: &text, as: .orderID)
+            try required(f.buyerID, .buyerID, type, into: &text, as: .buyerID)
             let amount = try amount(f.amount, .amount, requiredBy: type)
-            let agentID = try optional(f.agentID, .agentID)
-            let channel = try optional(f.channel, .channel)
-            let campaignID = try optional(f.campaignID, .campaignID)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID,
-                amount: amount, agentID: agentID, channel: channel, campaignID: campaignID)
+            try optional(f.agentID, .agentID, into: &text, as: .agentID)
+            try optional(f.channel, .channel, into: &text, as: .channel)
+            try optional(f.campaignID, .campaignID, into: &text, as: .campaignID)
+            return ShopEvent(type: type, time: time, text: text, amount: amount)
         case .orderCancelled:
-            let orderID = try required(f.orderID, .orderID, type)
-            let buyerID = try required(f.buyerID, .buyerID, type)
-            return ShopEvent(type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID)
+            try required(f.orderID, .orderID, type, into: &text, as: .orderID)
+            try required(f.buyerID, .buyerID, type, into: &text, as: .buyerID)
+            return ShopEvent(type: type, time: time, text: text)
         case .orderRefunded:
-            let orderID = try required(f.orderID, .orderID, type)
-            let buyerID = try required(f.buyerID, .buyerID, type)
+            try required(f.orderID, .orderID, type, into: &text, as: .orderID)
+            try required(f.buyerID, .buyerID, type, into: &text, as: .buyerID)
             let amount = try amount(f.amount, .amount, requiredBy: type)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, buyerID: buyerID, amount: amount)
+            return ShopEvent(type: type, time: time, text: text, amount: amount)
         case .orderShipped:
-            let orderID = try required(f.orderID, .orderID, type)
+            try required(f.orderID, .orderID, type, into: &text, as: .orderID)
             let promisedShipBy = try timestamp(f.promisedShipBy, .promisedShipBy)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, orderID: orderID, promisedShipBy: promisedShipBy)
+            return ShopEvent(type: type, time: time, text: text, promisedShipBy: promisedShipBy)
         case .chatMessage:
-            let sessionID = try required(f.sessionID, .sessionID, type)
-            let buyerID = try required(f.buyerID, .buyerID, type)
-            let agentID = try required(f.agentID, .agentID, type)
+            try required(f.sessionID, .sessionID, type, into: &text, as: .sessionID)
+            try required(f.buyerID, .buyerID, type, into: &text, as: .buyerID)
+            try required(f.agentID, .agentID, type, into: &text, as: .agentID)
             let from = try sender(f.from)
             let isAutoReply = try flag(f.auto, .auto)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, buyerID: buyerID, agentID: agentID,
-                sessionID: sessionID, from: from, isAutoReply: isAutoReply)
+            return ShopEvent(type: type, time: time, text: text, from: from, isAutoReply: isAutoReply)
         case .chatRating:
-            let sessionID = try required(f.sessionID, .sessionID, type)
-            let buyerID = try required(f.buyerID, .buyerID, type)
-            let agentID = try required(f.agentID, .agentID, type)
+            try required(f.sessionID, .sessionID, type, into: &text, as: .sessionID)
+            try required(f.buyerID, .buyerID, type, into: &text, as: .buyerID)
+            try required(f.agentID, .agentID, type, into: &text, as: .agentID)
             let score = try score(f.score)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, buyerID: buyerID, agentID: agentID,
-                sessionID: sessionID, score: score)
+            return ShopEvent(type: type, time: time, text: text, score: score)
         case .pageView:
-            let visitorID = try required(f.visitorID, .visitorID, type)
-            let sessionID = try required(f.sessionID, .sessionID, type)
-            let page = try optional(f.page, .page)
-            let channel = try optional(f.channel, .channel)
-            let campaignID = try optional(f.campaignID, .campaignID)
+            try required(f.visitorID, .visitorID, type, into: &text, as: .visitorID)
+            try required(f.sessionID, .sessionID, type, into: &text, as: .sessionID)
+            try optional(f.page, .page, into: &text, as: .page)
+            try optional(f.channel, .channel, into: &text, as: .channel)
+            try optional(f.campaignID, .campaignID, into: &text, as: .campaignID)
             let isLanding = try flag(f.landing, .landing)
             let dwellMillis = try dwell(f.dwellMillis)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, channel: channel, campaignID: campaignID,
-                sessionID: sessionID, visitorID: visitorID, page: page, isLanding: isLanding, dwellMillis: dwellMillis)
+            return ShopEvent(type: type, time: time, text: text, isLanding: isLanding, dwellMillis: dwellMillis)
         case .adImpression, .adClick:
-            let campaignID = try required(f.campaignID, .campaignID, type)
-            let channel = try required(f.channel, .channel, type)
+            try required(f.campaignID, .campaignID, type, into: &text, as: .campaignID)
+            try required(f.channel, .channel, type, into: &text, as: .channel)
             // visitor_id is only defined on clicks; on an impression it is an unknown field.
-            let visitorID = type == .adClick ? try optional(f.visitorID, .visitorID) : nil
+            if type == .adClick { try optional(f.visitorID, .visitorID, into: &text, as: .visitorID) }
             let cost = try amount(f.cost, .cost, requiredBy: nil)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, channel: channel, campaignID: campaignID,
-                visitorID: visitorID, cost: cost)
+            return ShopEvent(type: type, time: time, text: text, cost: cost)
         case .adSpend:
-            let campaignID = try required(f.campaignID, .campaignID, type)
-            let channel = try required(f.channel, .channel, type)
+            try required(f.campaignID, .campaignID, type, into: &text, as: .campaignID)
+            try required(f.channel, .channel, type, into: &text, as: .channel)
             let amount = try amount(f.amount, .amount, requiredBy: type)
-            return ShopEvent(
-                type: type, eventID: eventID, time: time, shopID: shopID, amount: amount, channel: channel,
-                campaignID: campaignID)
+            return ShopEvent(type: type, time: time, text: text, amount: amount)
         }
     }
 
     // MARK: Fields by kind
 
-    private func required(_ v: RawValue, _ field: EventField, _ type: EventType) throws(EventRejection) -> String {
+    private func required(_ v: RawValue, _ field: EventField, _ type: EventType,
+                          into text: inout EventText, as slot: EventText.Field) throws(EventRejection) {
         guard v.kind != .absent else { throw missing(field, type.name) }
         guard v.isString else { throw wrongType(field, v, expected: "a string") }
-        return string(v)
+        withText(v) { text.append(slot, UnsafeBufferPointer(start: $0, count: $1)) }
     }
 
-    private func optional(_ v: RawValue, _ field: EventField) throws(EventRejection) -> String? {
-        if v.kind == .absent { return nil }
+    private func optional(_ v: RawValue, _ field: EventField,
+                          into text: inout EventText, as slot: EventText.Field) throws(EventRejection) {
+        if v.kind == .absent { return }
         guard v.isString else { throw wrongType(field, v, expected: "a string") }
-        return string(v)
+        withText(v) { text.append(slot, UnsafeBufferPointer(start: $0, count: $1)) }
     }
 
     /// `event_id` / `shop_id`: required on every event, 1...maxLength scalars.
-    private func boundedString(_ v: RawValue, _ field: EventField, maxLength: Int) throws(EventRejection) -> String {
+    private func bounded(_ v: RawValue, _ field: EventField, maxLength: Int,
+                         into text: inout EventText, as slot: EventText.Field) throws(EventRejection) {
         guard v.kind != .absent else { throw missing(field, "every event") }
         guard v.isString else { throw wrongType(field, v, expected: "a string") }
-        let s = string(v)
         // The raw span has at least one byte per scalar, so only a long span
         // needs counting; an escaped span is never empty.
-        if v.count == 0 || (v.count > maxLength && s.unicodeScalars.count > maxLength) {
+        let scalars = v.count > maxLength ? withText(v) { Self.scalarCount($0, $1) } : v.count
+        if v.count == 0 || scalars > maxLength {
             throw EventRejection(
                 reason: .invalidValue(field),
-                detail: "\"\(field.rawValue)\" must be 1...\(maxLength) characters, got \(s.unicodeScalars.count)")
+                detail: "\"\(field.rawValue)\" must be 1...\(maxLength) characters, got \(scalars)")
         }
-        return s
+        withText(v) { text.append(slot, UnsafeBufferPointer(start: $0, count: $1)) }
+    }
+
+    /// The Unicode scalars in valid UTF-8: the bytes that are not continuation bytes.
+    private static func scalarCount(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var count = 0
+        for i in 0..<n where p[i] & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     private func eventType(_ v: RawValue, topic: InputTopic) throws(EventRejection) -> EventType {
@@ -444,18 +442,6 @@ struct FieldReader {
     }
 
     // MARK: Text
-
-    /// The string value of a string span: the bytes verbatim on the fast path
-    /// (a Swift small string, no allocation, up to 15 bytes), unescaped otherwise.
-    @inline(__always)
-    private func string(_ v: RawValue) -> String {
-        if v.kind == .string {
-            return String(decoding: UnsafeBufferPointer(start: bytes + v.start, count: v.count), as: UTF8.self)
-        }
-        return String(unsafeUninitializedCapacity: v.count) { buffer in
-            ValueParsing.unescape(bytes + v.start, count: v.count, into: buffer)
-        }
-    }
 
     /// Calls `body` with the UTF-8 bytes a string or number span stands for.
     @inline(__always)

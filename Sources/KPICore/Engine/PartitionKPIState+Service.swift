@@ -8,11 +8,11 @@
 /// from the buyer's payment times whenever a window is recomputed.
 extension PartitionKPIState {
     mutating func ingestChatMessage(_ e: ShopEvent, shop: Int32, at p: Placement, tie: UInt64) {
-        guard let from = e.from, let agentID = e.agentID else { return }
+        guard let from = e.from, e.text.has(.agentID) else { return }
         // Auto replies are not human responses: no turn, no attribution, not in answer_ratio.
         if from == .agent && e.isAutoReply { return }
-        let agent = agentScope(shop, agentID)
-        let buyer = e.buyerID.map { StableHash.hash($0) }
+        let agent = agentScope(shop, of: e)
+        let buyer = e.text.hash(.buyerID)
         addService(CounterDelta(from == .buyer ? .buyerMessages : .agentMessages), agent: agent, at: p)
         let mark = ChatMark(time: p.time, tie: tie, agent: agent, fromBuyer: from == .buyer)
         if let buyer {
@@ -25,19 +25,18 @@ extension PartitionKPIState {
             // Re-attribution only for a buyer with orders (most chats have none yet).
             if hasOrders { reattributeOrders(shop: shop, buyer: buyer, after: mark.time) }
         }
-        if let sessionID = e.sessionID {
-            let h = StableHash.hash(sessionID)
+        if let h = e.text.hash(.sessionID) {
             let k = Int(shop)
             let i: Int
-            if let found = shops[k].chats.position(of: sessionID, hash: h) {
+            if let found = e.text.withUTF8(.sessionID, { shops[k].chats.position(of: $0, hash: h) }) ?? nil {
                 i = found
                 shops[k].chats.values[i].insert(mark)
             } else {
                 var session = ChatSession()
                 session.insert(mark)
-                i = shops[k].chats.insert(sessionID, hash: h, session)
+                i = shops[k].chats.insert(e.text[.sessionID]!, hash: h, session)
             }
-            rederive(shop: shop, position: i, session: sessionID)
+            rederive(shop: shop, position: i, session: shops[k].chats.ids[i])
         }
     }
 
@@ -133,10 +132,10 @@ extension PartitionKPIState {
         var d = CounterDelta(paid ? .ordersPaid : .ordersCreated)
         if paid { d.append(.sales, amount) }
         add(d, to: shops[Int(shop)].shopScope, at: p)
-        let buyer = e.buyerID.map { StableHash.hash($0) }
+        let buyer = e.text.hash(.buyerID)
         if paid {
-            if let ch = e.channel { add(d, to: channelScope(shop, ch), at: p) }
-            if let cp = e.campaignID { add(d, to: campaignScope(shop, cp), at: p) }
+            if e.text.has(.channel) { add(d, to: channelScope(shop, of: e), at: p) }
+            if e.text.has(.campaignID) { add(d, to: campaignScope(shop, of: e), at: p) }
             if let buyer {
                 noteBuyer(buyer, in: shops[Int(shop)].shopScope, at: p)
                 shops[Int(shop)].buyers[buyer, default: BuyerHistory()].insertPayment(p.time)
@@ -144,8 +143,8 @@ extension PartitionKPIState {
             }
         }
         let order = AttributableOrder(time: p.time, paid: paid, amount: amount, agent: -1)
-        if let agentID = e.agentID, !agentID.isEmpty {
-            applyAttributed(order, agent: agentScope(shop, agentID), buyer: buyer, sign: 1)
+        if e.text.hasText(.agentID) {
+            applyAttributed(order, agent: agentScope(shop, of: e), buyer: buyer, sign: 1)
         } else if let buyer {
             var o = order
             o.agent = shops[Int(shop)].buyers[buyer]?.attributedAgent(at: p.time, window: attribution) ?? -1

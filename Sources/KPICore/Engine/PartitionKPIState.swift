@@ -42,12 +42,12 @@ struct ShopState {
     /// Adds a page view to its browsing session (`id`, whose `StableHash`
     /// is `hash`, at `position` in `browsing`, nil when new); the session
     /// before and after. `visitorNote`: what this view noted of its visitor.
-    mutating func recordView(session id: String, hash: UInt64, position: Int?, time: Int64, tie: UInt64, channel: Int32,
+    mutating func recordView(session id: @autoclosure () -> String, hash: UInt64, position: Int?, time: Int64, tie: UInt64, channel: Int32,
                              campaign: Int32, visitorNote: VisitorNote) -> (previous: BrowsingSession?, current: BrowsingSession) {
         let fresh = BrowsingSession(firstTime: time, firstTie: tie, channel: channel, campaign: campaign, views: 1,
                                     lastTime: time, visitorNote: visitorNote)
         guard let index = position else {
-            browsing.insert(id, hash: hash, fresh)
+            browsing.insert(id(), hash: hash, fresh)
             return (nil, fresh)
         }
         var s = browsing.values[index]
@@ -158,10 +158,10 @@ public struct PartitionKPIState {
         let t = event.time.millis
         if let r = recordTimestamp, t - r.millis > skew { return .future }
         if t < retainedFromTime { return .late }
-        let idHash = StableHash.hash(event.eventID)
+        let idHash = event.eventIDHash
         let p = place(t)
         if seenEvents.updateValue(p.day, forKey: idHash) != nil { return .duplicate }
-        let shop = shopIndex(for: event.shopID)
+        let shop = shopIndex(of: event)
         apply(event, shop: shop, at: p, tie: idHash)
         if maxEventTime.map({ t > $0 }) ?? true {
             maxEventTime = t
@@ -180,7 +180,7 @@ public struct PartitionKPIState {
     /// events in between. `mutating` only so that a call on a state held in
     /// an array works in place (a non-mutating call may copy the state).
     public mutating func prefetch(_ event: borrowing ShopEvent) {
-        seenEvents.prefetch(StableHash.hash(event.eventID))
+        seenEvents.prefetch(event.eventIDHash)
     }
 
     /// How many events ahead to `prefetch`: far enough for the load to
@@ -229,16 +229,16 @@ public struct PartitionKPIState {
             case .adClick: d = CounterDelta(.clicks); if let c = e.cost { d.append(.spend, c.minorUnits) }
             default: d = CounterDelta(.spend, e.amount?.minorUnits ?? 0)
             }
-            if let ch = e.channel { add(d, to: channelScope(shop, ch), at: p) }
-            if let cp = e.campaignID { add(d, to: campaignScope(shop, cp), at: p) }
+            if e.text.has(.channel) { add(d, to: channelScope(shop, of: e), at: p) }
+            if e.text.has(.campaignID) { add(d, to: campaignScope(shop, of: e), at: p) }
         case .chatMessage:
             ingestChatMessage(e, shop: shop, at: p, tie: tie)
         case .chatRating:
-            guard let agentID = e.agentID, let score = e.score else { return }
+            guard e.text.has(.agentID), let score = e.score else { return }
             var d = CounterDelta(.ratings)
             d.append(.ratingSum, Int64(score))
             if score >= 4 { d.append(.ratingsGood) }
-            addService(d, agent: agentScope(shop, agentID), at: p)
+            addService(d, agent: agentScope(shop, of: e), at: p)
         }
     }
 
@@ -252,11 +252,11 @@ public struct PartitionKPIState {
             d.append(.dwellCount)
         }
         add(d, to: shopScope, at: p)
-        let visitor = e.visitorID.map { StableHash.hash($0) }
-        let channel = e.channel.map { channelScope(shop, $0) } ?? -1
-        let campaign = e.campaignID.map { campaignScope(shop, $0) } ?? -1
-        let sessionHash = e.sessionID.map { StableHash.hash($0) } ?? 0
-        let session = e.sessionID.flatMap { shops[Int(shop)].browsing.position(of: $0, hash: sessionHash) }
+        let visitor = e.text.hash(.visitorID)
+        let channel = e.text.has(.channel) ? channelScope(shop, of: e) : -1
+        let campaign = e.text.has(.campaignID) ? campaignScope(shop, of: e) : -1
+        let sessionHash = e.text.hash(.sessionID) ?? 0
+        let session = e.text.withUTF8(.sessionID) { shops[Int(shop)].browsing.position(of: $0, hash: sessionHash) } ?? nil
         var note = VisitorNote()
         if let v = visitor {
             note = VisitorNote(visitor: IDSet.key(v), day: p.day, hour: p.hour, channel: channel, campaign: campaign)
@@ -271,17 +271,17 @@ public struct PartitionKPIState {
             add(CounterDelta(.arrivals), to: campaign, at: p)
             if channel >= 0 { add(CounterDelta(.arrivals), to: channel, at: p) }
         }
-        if let sessionID = e.sessionID {
-            noteBrowsing(shop: shop, session: sessionID, hash: sessionHash, position: session, at: p, tie: tie,
+        if e.text.has(.sessionID) {
+            noteBrowsing(shop: shop, session: e.text[.sessionID]!, hash: sessionHash, position: session, at: p, tie: tie,
                          channel: channel, campaign: campaign, visitorNote: note)
         }
     }
 
     /// Updates a browsing session and moves its bounce contribution when its
     /// first page view or its view count changed.
-    mutating func noteBrowsing(shop: Int32, session id: String, hash: UInt64, position: Int?, at p: Placement, tie: UInt64,
+    mutating func noteBrowsing(shop: Int32, session id: @autoclosure () -> String, hash: UInt64, position: Int?, at p: Placement, tie: UInt64,
                                channel: Int32, campaign: Int32, visitorNote: VisitorNote) {
-        let (previous, current) = shops[Int(shop)].recordView(session: id, hash: hash, position: position, time: p.time, tie: tie,
+        let (previous, current) = shops[Int(shop)].recordView(session: id(), hash: hash, position: position, time: p.time, tie: tie,
                                                               channel: channel, campaign: campaign, visitorNote: visitorNote)
         guard let old = previous else {
             var d = CounterDelta(.browseSessions)
@@ -480,19 +480,21 @@ public struct PartitionKPIState {
         h ^ (UInt64(type.rawValue) &+ 1) &* 0x9E37_79B9_7F4A_7C15 ^ (UInt64(UInt32(bitPattern: shop)) &+ 1) &* 0xC2B2_AE3D_27D4_EB4F
     }
 
-    /// The scope of `type` (agent, channel, campaign) and `id` in `shop`, when interned.
+    /// The scope of `type` (agent, channel, campaign) in `shop` whose id is
+    /// `e`'s `field`, when interned.
     @inline(__always)
-    func internedScope(_ key: UInt64, _ type: ScopeType, shop: Int32, id: String) -> Int32? {
+    func internedScope(_ key: UInt64, _ type: ScopeType, shop: Int32, _ e: borrowing ShopEvent, _ field: EventText.Field) -> Int32? {
         guard let s = internedScopes[key], Int(s) < scopes.count else { return nil }
         // Field by field: copying the whole `ScopeState` would retain all its buffers.
         let i = Int(s)
-        return scopes[i].shop == shop && scopes[i].scope.type == type && scopes[i].scope.id == id ? s : nil
+        return scopes[i].shop == shop && scopes[i].scope.type == type && (scopes[i].scope.id.map { e.text.field(field, equals: $0) } ?? false) ? s : nil
     }
 
-    mutating func shopIndex(for id: String) -> Int32 {
-        let key = Self.internKey(StableHash.hash(id), .shop, shop: -1)
-        if let i = internedScopes[key], Int(i) < shops.count, shops[Int(i)].shopID == id { return i }
-        let i = shopIndexSlow(for: id)
+    /// The index of `e`'s shop, created on first sight.
+    mutating func shopIndex(of e: borrowing ShopEvent) -> Int32 {
+        let key = Self.internKey(e.text.hash(.shopID) ?? 0, .shop, shop: -1)
+        if let i = internedScopes[key], Int(i) < shops.count, e.text.field(.shopID, equals: shops[Int(i)].shopID) { return i }
+        let i = shopIndexSlow(for: e.shopID)
         internedScopes.updateValue(i, forKey: key)
         return i
     }
@@ -512,10 +514,11 @@ public struct PartitionKPIState {
         return Int32(scopes.count - 1)
     }
 
-    mutating func agentScope(_ shop: Int32, _ id: String) -> Int32 {
-        let key = Self.internKey(StableHash.hash(id), .agent, shop: shop)
-        if let s = internedScope(key, .agent, shop: shop, id: id) { return s }
-        let s = agentScopeSlow(shop, id)
+    /// The scope of `e`'s agent (`agent_id` present) in `shop`, created on first sight.
+    mutating func agentScope(_ shop: Int32, of e: borrowing ShopEvent) -> Int32 {
+        let key = Self.internKey(e.text.hash(.agentID)!, .agent, shop: shop)
+        if let s = internedScope(key, .agent, shop: shop, e, .agentID) { return s }
+        let s = agentScopeSlow(shop, e.text[.agentID]!)
         internedScopes.updateValue(s, forKey: key)
         return s
     }
@@ -536,17 +539,24 @@ public struct PartitionKPIState {
         return s
     }
 
-    mutating func channelScope(_ shop: Int32, _ id: String) -> Int32 { promotionScope(.channel, \.channelScopes, shop, id) }
+    /// The scope of `e`'s channel (present) in `shop`.
+    mutating func channelScope(_ shop: Int32, of e: borrowing ShopEvent) -> Int32 {
+        promotionScope(.channel, \.channelScopes, shop, e, .channel)
+    }
 
-    mutating func campaignScope(_ shop: Int32, _ id: String) -> Int32 { promotionScope(.campaign, \.campaignScopes, shop, id) }
+    /// The scope of `e`'s campaign (present) in `shop`.
+    mutating func campaignScope(_ shop: Int32, of e: borrowing ShopEvent) -> Int32 {
+        promotionScope(.campaign, \.campaignScopes, shop, e, .campaignID)
+    }
 
     /// The scope of a shop's channel or campaign (`table`: the shop's index
-    /// of that kind), created on first sight; the interned lookup first.
+    /// of that kind) named by `e`'s `field`, created on first sight; the interned lookup first.
     @inline(__always)
-    mutating func promotionScope(_ type: ScopeType, _ table: WritableKeyPath<ShopState, [String: Int32]>, _ shop: Int32, _ id: String) -> Int32 {
-        let key = Self.internKey(StableHash.hash(id), type, shop: shop)
-        if let s = internedScope(key, type, shop: shop, id: id) { return s }
-        let s = promotionScopeSlow(type, table, shop, id)
+    mutating func promotionScope(_ type: ScopeType, _ table: WritableKeyPath<ShopState, [String: Int32]>, _ shop: Int32,
+                                 _ e: borrowing ShopEvent, _ field: EventText.Field) -> Int32 {
+        let key = Self.internKey(e.text.hash(field)!, type, shop: shop)
+        if let s = internedScope(key, type, shop: shop, e, field) { return s }
+        let s = promotionScopeSlow(type, table, shop, e.text[field]!)
         internedScopes.updateValue(s, forKey: key)
         return s
     }

@@ -44,6 +44,14 @@ struct SessionTable<Value> {
         return overflow.isEmpty ? nil : overflow[id].map { Int($0) }
     }
 
+    /// The position of the session whose id has UTF-8 `id` (and `StableHash` `h`), if present.
+    @inline(__always)
+    func position(of id: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int? {
+        guard let i = index[h] else { return nil }
+        if EventText.equal(id, ids[Int(i)]) { return Int(i) }
+        return overflow.isEmpty ? nil : overflow[String(decoding: id, as: UTF8.self)].map { Int($0) }
+    }
+
     /// Adds a session that is not present; returns its position.
     @discardableResult
     mutating func insert(_ id: String, hash h: UInt64, _ value: Value) -> Int {

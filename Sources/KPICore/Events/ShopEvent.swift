@@ -86,25 +86,22 @@ public enum ChatSender: UInt8, Hashable, Sendable {
 
 /// One decoded input event (events.md), flat: the fields its `type` does not
 /// carry are `nil` / `false`.
+///
+/// The text fields are kept as UTF-8 inside the event (`EventText`); each
+/// property makes its `String` when read.
 public struct ShopEvent: Hashable, Sendable {
     public var type: EventType
-    public var eventID: String
     /// `ts`, or the Kafka record timestamp when `ts` is absent.
     public var time: EventTime
-    public var shopID: String
+    /// The ids, channel and page (read by the engine without making `String`s).
+    var text: EventText
 
     // shop.orders
-    public var orderID: String?
-    public var buyerID: String?
     /// `amount` of order_created / order_paid / order_refunded / ad_spend.
     public var amount: Money?
-    public var agentID: String?
-    public var channel: String?
-    public var campaignID: String?
     public var promisedShipBy: EventTime?
 
     // shop.chats
-    public var sessionID: String?
     public var from: ChatSender?
     /// `auto: true`: an automatic reply, not a human response.
     public var isAutoReply: Bool
@@ -112,13 +109,52 @@ public struct ShopEvent: Hashable, Sendable {
     public var score: Int?
 
     // shop.traffic
-    public var visitorID: String?
-    public var page: String?
     /// `landing: true` on a page_view.
     public var isLanding: Bool
     public var dwellMillis: Int64?
     /// `cost` on ad_impression / ad_click.
     public var cost: Money?
+
+    public var eventID: String {
+        get { text[.eventID] ?? "" }
+        set { text.set(.eventID, newValue) }
+    }
+    public var shopID: String {
+        get { text[.shopID] ?? "" }
+        set { text.set(.shopID, newValue) }
+    }
+    public var orderID: String? {
+        get { text[.orderID] }
+        set { text.set(.orderID, newValue) }
+    }
+    public var buyerID: String? {
+        get { text[.buyerID] }
+        set { text.set(.buyerID, newValue) }
+    }
+    public var agentID: String? {
+        get { text[.agentID] }
+        set { text.set(.agentID, newValue) }
+    }
+    public var channel: String? {
+        get { text[.channel] }
+        set { text.set(.channel, newValue) }
+    }
+    public var campaignID: String? {
+        get { text[.campaignID] }
+        set { text.set(.campaignID, newValue) }
+    }
+    public var sessionID: String? {
+        get { text[.sessionID] }
+        set { text.set(.sessionID, newValue) }
+    }
+    public var visitorID: String? {
+        get { text[.visitorID] }
+        set { text.set(.visitorID, newValue) }
+    }
+    public var page: String? {
+        get { text[.page] }
+        set { text.set(.page, newValue) }
+    }
 
     public init(
         type: EventType, eventID: String, time: EventTime, shopID: String,
@@ -128,11 +164,24 @@ public struct ShopEvent: Hashable, Sendable {
         isAutoReply: Bool = false, score: Int? = nil, visitorID: String? = nil,
         page: String? = nil, isLanding: Bool = false, dwellMillis: Int64? = nil, cost: Money? = nil
     ) {
-        self.type = type; self.eventID = eventID; self.time = time; self.shopID = shopID
-        self.orderID = orderID; self.buyerID = buyerID; self.amount = amount
-        self.agentID = agentID; self.channel = channel; self.campaignID = campaignID
-        self.promisedShipBy = promisedShipBy; self.sessionID = sessionID; self.from = from
-        self.isAutoReply = isAutoReply; self.score = score; self.visitorID = visitorID
-        self.page = page; self.isLanding = isLanding; self.dwellMillis = dwellMillis; self.cost = cost
+        self.init(type: type, time: time,
+                  text: EventText([eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID, page]),
+                  amount: amount, promisedShipBy: promisedShipBy, from: from, isAutoReply: isAutoReply, score: score,
+                  isLanding: isLanding, dwellMillis: dwellMillis, cost: cost)
     }
+
+    /// The decoder's initializer: the text already in place.
+    init(type: EventType, time: EventTime, text: EventText, amount: Money? = nil, promisedShipBy: EventTime? = nil,
+         from: ChatSender? = nil, isAutoReply: Bool = false, score: Int? = nil, isLanding: Bool = false,
+         dwellMillis: Int64? = nil, cost: Money? = nil) {
+        self.type = type; self.time = time; self.text = text; self.amount = amount
+        self.promisedShipBy = promisedShipBy; self.from = from; self.isAutoReply = isAutoReply; self.score = score
+        self.isLanding = isLanding; self.dwellMillis = dwellMillis; self.cost = cost
+    }
+}
+
+extension ShopEvent {
+    /// `StableHash` of `event_id` (the dedup key), from the bytes in place.
+    @inline(__always)
+    var eventIDHash: UInt64 { text.hash(.eventID) ?? StableHash.hash("") }
 }
