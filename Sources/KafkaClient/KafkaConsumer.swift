@@ -318,7 +318,9 @@ public final class KafkaConsumer {
 private let consumerRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = { rk, err, partitions, opaque in
     guard let rk, let partitions, let opaque else { return }
     let context = Unmanaged<ConsumerCallbackContext>.fromOpaque(opaque).takeUnretainedValue()
-    let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+    // NULL when librdkafka cannot answer (its group is being torn down, as
+    // during close): then no cooperative assignment is running either.
+    let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false
     let tps = NativePartitionList.entries(of: partitions).map(\.0)
     switch err {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
