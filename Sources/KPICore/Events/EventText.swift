@@ -1,5 +1,5 @@
-/// The text fields of one `ShopEvent` (its ids, channel and page) as UTF-8
-/// bytes inside the event, instead of one `String` each.
+/// The ids of one `ShopEvent` (and its channel) as UTF-8 bytes inside the
+/// event, instead of one `String` each.
 ///
 /// Why: a `String` of more than 15 bytes (most event ids, and ids such as
 /// UUIDs) is a heap object. Each one cost a malloc and a UTF-8 validation
@@ -8,26 +8,30 @@
 /// cache misses when counted and again when freed. Here the bytes live in the
 /// event; the engine hashes and compares them in place, and a `String` is
 /// only made when asked for (the public properties of `ShopEvent`) or for a
-/// new scope or session. Text longer than `inlineCapacity` in all (rare) is
-/// kept as one `String` per field, as before.
+/// new scope or session. Text longer than `inlineCapacity` in all (rare:
+/// even nine 16-byte ids fit) is kept as one `String` per field. The page,
+/// which no KPI reads and which may be a long URL, stays a `String` of the
+/// event.
 ///
 /// The decoder has validated the bytes as UTF-8 (`JSONCursor.scanString`),
 /// so they are exactly the `String`'s UTF-8.
 struct EventText: Sendable {
     /// The text fields, in storage order.
     enum Field: Int, CaseIterable, Sendable {
-        case eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID, page
+        case eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID
     }
 
-    static let fieldCount = 10
-    /// Bytes of text held inline: every field of a typical event fits.
+    static let fieldCount = 9
+    /// Bytes of text held inline: every field of a typical event fits, and
+    /// so do three 36-byte UUIDs (a page view's event, session and visitor
+    /// ids) with short shop, channel and campaign ids.
     static let inlineCapacity = 144
     /// `lengths` of a field that is absent (nil).
     static let absent: UInt8 = .max
 
     /// Per field: where its bytes start in `bytes`, and how many (`absent`: nil).
-    private var starts = InlineArray<10, UInt8>(repeating: 0)
-    private var lengths = InlineArray<10, UInt8>(repeating: EventText.absent)
+    private var starts = InlineArray<9, UInt8>(repeating: 0)
+    private var lengths = InlineArray<9, UInt8>(repeating: EventText.absent)
     private var used: UInt8 = 0
     private var bytes = InlineArray<144, UInt8>(repeating: 0)
     /// Every field as a `String`, when the text did not fit inline; then

@@ -5,7 +5,7 @@ import Testing
 /// user reads back, compares and counts must be exactly the strings given,
 /// whether they fit inline or not.
 @Suite struct EventTextTests {
-    /// 36-character ids, as UUIDs give: four of them and a long page take
+    /// Ids of 36 characters and more, as UUIDs give: a page view's take
     /// more than the 144 bytes kept inline.
     static let shop = "shop-1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"
     static let visitor1 = "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b"
@@ -43,13 +43,13 @@ import Testing
         var e = ShopEvent(type: .chatMessage, eventID: "c1-t1-q", time: EventTime(millis: 1), shopID: "s1",
                           buyerID: "b1", agentID: "a1", sessionID: "c1", from: .buyer)
         e.sessionID = Self.chatSession
-        e.page = Self.longPage  // no longer fits inline
+        e.orderID = Self.longPage  // no longer fits inline
         e.sessionID = "c2"
         #expect(e.eventID == "c1-t1-q" && e.shopID == "s1" && e.buyerID == "b1" && e.agentID == "a1")
         #expect(e.sessionID == "c2")
-        #expect(e.page == Self.longPage)
-        e.page = nil
-        #expect(e.page == nil)
+        #expect(e.orderID == Self.longPage)
+        e.orderID = nil
+        #expect(e.orderID == nil)
 
         var withEmptyChannel = e
         withEmptyChannel.channel = ""
