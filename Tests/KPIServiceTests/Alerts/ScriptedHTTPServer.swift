@@ -33,12 +33,16 @@ final class ScriptedHTTPServer: Sendable {
     var bodies: [String] { state.withLock { $0.bodies } }
     var requestCount: Int { bodies.count }
 
+    /// Stops listening. Only the serving thread closes the socket, once its
+    /// `accept` has failed: closing it here freed the descriptor number for
+    /// another test's new socket while this thread could still call
+    /// `accept` with it, and serve that test's requests from this script.
     func stop() {
         shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
     }
 
     private func serve() {
+        defer { close(socketFD) }
         while true {
             let client = accept(socketFD, nil, nil)
             guard client >= 0 else { return }
