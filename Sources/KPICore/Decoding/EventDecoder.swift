@@ -258,12 +258,12 @@ struct FieldReader {
         case .pageView:
             try required(f.visitorID, .visitorID, type, into: &text, as: .visitorID)
             try required(f.sessionID, .sessionID, type, into: &text, as: .sessionID)
-            let page = try optionalString(f.page, .page)
+            try optional(f.page, .page, into: &text, as: .page)
             try optional(f.channel, .channel, into: &text, as: .channel)
             try optional(f.campaignID, .campaignID, into: &text, as: .campaignID)
             let isLanding = try flag(f.landing, .landing)
             let dwellMillis = try dwell(f.dwellMillis)
-            return ShopEvent(type: type, time: time, text: text, page: page, isLanding: isLanding, dwellMillis: dwellMillis)
+            return ShopEvent(type: type, time: time, text: text, isLanding: isLanding, dwellMillis: dwellMillis)
         case .adImpression, .adClick:
             try required(f.campaignID, .campaignID, type, into: &text, as: .campaignID)
             try required(f.channel, .channel, type, into: &text, as: .channel)
@@ -293,13 +293,6 @@ struct FieldReader {
         if v.kind == .absent { return }
         guard v.isString else { throw wrongType(field, v, expected: "a string") }
         withText(v) { text.append(slot, UnsafeBufferPointer(start: $0, count: $1)) }
-    }
-
-    /// A field kept as a `String` in the event (the page).
-    private func optionalString(_ v: RawValue, _ field: EventField) throws(EventRejection) -> String? {
-        if v.kind == .absent { return nil }
-        guard v.isString else { throw wrongType(field, v, expected: "a string") }
-        return withText(v) { String(decoding: UnsafeBufferPointer(start: $0, count: $1), as: UTF8.self) }
     }
 
     /// `event_id` / `shop_id`: required on every event, 1...maxLength scalars.

@@ -1,42 +1,43 @@
-/// The ids of one `ShopEvent` (and its channel) as UTF-8 bytes inside the
-/// event, instead of one `String` each.
+/// The text fields of one `ShopEvent` (its ids, channel and page) as UTF-8
+/// bytes inside the event, instead of one `String` each.
 ///
 /// Why: a `String` of more than 15 bytes (most event ids, and ids such as
 /// UUIDs) is a heap object. Each one cost a malloc and a UTF-8 validation
 /// when decoded, reference counting on every copy of the event, and, since a
 /// backfill buffers events before counting them (`BackfillJob.runLength`),
-/// cache misses when counted and again when freed. Here the bytes live in the
+/// cache misses when counted and again when freed; even a short `String`
+/// costs its validation (~35 ns for a page). Here the bytes live in the
 /// event; the engine hashes and compares them in place, and a `String` is
 /// only made when asked for (the public properties of `ShopEvent`) or for a
-/// new scope or session. Text longer than `inlineCapacity` in all (rare:
-/// even nine 16-byte ids fit) is kept as one `String` per field. The page,
-/// which no KPI reads and which may be a long URL, stays a `String` of the
-/// event.
+/// new scope or session. A field that no longer fits the inline space (a
+/// long page, or ids beyond `inlineCapacity` bytes in all) is kept as a
+/// `String` on its own; the others stay inline.
 ///
 /// The decoder has validated the bytes as UTF-8 (`JSONCursor.scanString`),
 /// so they are exactly the `String`'s UTF-8.
 struct EventText: Sendable {
     /// The text fields, in storage order.
     enum Field: Int, CaseIterable, Sendable {
-        case eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID
+        case eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID, page
     }
 
-    static let fieldCount = 9
+    static let fieldCount = 10
     /// Bytes of text held inline: every field of a typical event fits, and
     /// so do three 36-byte UUIDs (a page view's event, session and visitor
     /// ids) with short shop, channel and campaign ids.
     static let inlineCapacity = 144
     /// `lengths` of a field that is absent (nil).
     static let absent: UInt8 = .max
+    /// `lengths` of a field kept in `overflow`.
+    static let overflowed: UInt8 = .max - 1
 
-    /// Per field: where its bytes start in `bytes`, and how many (`absent`: nil).
-    private var starts = InlineArray<9, UInt8>(repeating: 0)
-    private var lengths = InlineArray<9, UInt8>(repeating: EventText.absent)
+    /// Per field: where its bytes start in `bytes`, and how many (or `absent`, `overflowed`).
+    private var starts = InlineArray<10, UInt8>(repeating: 0)
+    private var lengths = InlineArray<10, UInt8>(repeating: EventText.absent)
     private var used: UInt8 = 0
     private var bytes = InlineArray<144, UInt8>(repeating: 0)
-    /// Every field as a `String`, when the text did not fit inline; then
-    /// `starts`, `lengths` and `bytes` are unused.
-    private var spilled: [String?]? = nil
+    /// The fields that did not fit inline, by field (nil until one did not).
+    private var overflow: [String?]? = nil
 
     /// No text: every field absent.
     init() {}
@@ -53,7 +54,7 @@ struct EventText: Sendable {
     /// Adds a field that is still absent: its UTF-8 bytes.
     mutating func append(_ field: Field, _ utf8: UnsafeBufferPointer<UInt8>) {
         let f = field.rawValue
-        if spilled == nil && utf8.count < Int(Self.absent) && Int(used) + utf8.count <= Self.inlineCapacity {
+        if utf8.count < Int(Self.overflowed) && Int(used) + utf8.count <= Self.inlineCapacity {
             let at = Int(used)
             if let src = utf8.baseAddress, !utf8.isEmpty {
                 withUnsafeMutableBytes(of: &bytes) { b in
@@ -65,21 +66,14 @@ struct EventText: Sendable {
             used += UInt8(utf8.count)
             return
         }
-        spill()
-        spilled![f] = String(decoding: utf8, as: UTF8.self)
-    }
-
-    /// Moves the inline fields into `spilled`.
-    private mutating func spill() {
-        guard spilled == nil else { return }
-        var strings = [String?](repeating: nil, count: Self.fieldCount)
-        for f in Field.allCases { strings[f.rawValue] = self[f] }
-        spilled = strings
+        if overflow == nil { overflow = [String?](repeating: nil, count: Self.fieldCount) }
+        overflow![f] = String(decoding: utf8, as: UTF8.self)
+        lengths[f] = Self.overflowed
     }
 
     /// The field as a `String` (made now), nil when absent.
     subscript(_ field: Field) -> String? {
-        if let spilled { return spilled[field.rawValue] }
+        if lengths[field.rawValue] == Self.overflowed { return overflow![field.rawValue] }
         return withUTF8(field) { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -94,12 +88,12 @@ struct EventText: Sendable {
     @inline(__always)
     func withUTF8<R>(_ field: Field, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         let f = field.rawValue
-        if let spilled {
-            guard var s = spilled[f] else { return nil }
-            return s.withUTF8(body)
-        }
         let n = lengths[f]
         guard n != Self.absent else { return nil }
+        if n == Self.overflowed {
+            var s = overflow![f]!
+            return s.withUTF8(body)
+        }
         let start = Int(starts[f])
         return bytes.span.withUnsafeBufferPointer { b in
             body(UnsafeBufferPointer(rebasing: b[start..<start + Int(n)]))
@@ -109,8 +103,7 @@ struct EventText: Sendable {
     /// Whether the field is present.
     @inline(__always)
     func has(_ field: Field) -> Bool {
-        if let spilled { return spilled[field.rawValue] != nil }
-        return lengths[field.rawValue] != Self.absent
+        lengths[field.rawValue] != Self.absent
     }
 
     /// Whether the field is present and not empty.

@@ -87,13 +87,13 @@ public enum ChatSender: UInt8, Hashable, Sendable {
 /// One decoded input event (events.md), flat: the fields its `type` does not
 /// carry are `nil` / `false`.
 ///
-/// The ids and the channel are kept as UTF-8 inside the event (`EventText`);
-/// each of their properties makes its `String` when read.
+/// The text fields are kept as UTF-8 inside the event (`EventText`); each
+/// of their properties makes its `String` when read.
 public struct ShopEvent: Hashable, Sendable {
     public var type: EventType
     /// `ts`, or the Kafka record timestamp when `ts` is absent.
     public var time: EventTime
-    /// The ids and the channel (read by the engine without making `String`s).
+    /// The ids, channel and page (read by the engine without making `String`s).
     var text: EventText
 
     // shop.orders
@@ -109,7 +109,6 @@ public struct ShopEvent: Hashable, Sendable {
     public var score: Int?
 
     // shop.traffic
-    public var page: String?
     /// `landing: true` on a page_view.
     public var isLanding: Bool
     public var dwellMillis: Int64?
@@ -152,6 +151,10 @@ public struct ShopEvent: Hashable, Sendable {
         get { text[.visitorID] }
         set { text.set(.visitorID, newValue) }
     }
+    public var page: String? {
+        get { text[.page] }
+        set { text.set(.page, newValue) }
+    }
 
     public init(
         type: EventType, eventID: String, time: EventTime, shopID: String,
@@ -162,18 +165,18 @@ public struct ShopEvent: Hashable, Sendable {
         page: String? = nil, isLanding: Bool = false, dwellMillis: Int64? = nil, cost: Money? = nil
     ) {
         self.init(type: type, time: time,
-                  text: EventText([eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID]),
+                  text: EventText([eventID, shopID, orderID, buyerID, agentID, channel, campaignID, sessionID, visitorID, page]),
                   amount: amount, promisedShipBy: promisedShipBy, from: from, isAutoReply: isAutoReply, score: score,
-                  page: page, isLanding: isLanding, dwellMillis: dwellMillis, cost: cost)
+                  isLanding: isLanding, dwellMillis: dwellMillis, cost: cost)
     }
 
     /// The decoder's initializer: the text already in place.
     init(type: EventType, time: EventTime, text: EventText, amount: Money? = nil, promisedShipBy: EventTime? = nil,
-         from: ChatSender? = nil, isAutoReply: Bool = false, score: Int? = nil, page: String? = nil, isLanding: Bool = false,
+         from: ChatSender? = nil, isAutoReply: Bool = false, score: Int? = nil, isLanding: Bool = false,
          dwellMillis: Int64? = nil, cost: Money? = nil) {
         self.type = type; self.time = time; self.text = text; self.amount = amount
         self.promisedShipBy = promisedShipBy; self.from = from; self.isAutoReply = isAutoReply; self.score = score
-        self.page = page; self.isLanding = isLanding; self.dwellMillis = dwellMillis; self.cost = cost
+        self.isLanding = isLanding; self.dwellMillis = dwellMillis; self.cost = cost
     }
 }
 

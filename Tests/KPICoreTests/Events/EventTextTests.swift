@@ -5,8 +5,8 @@ import Testing
 /// user reads back, compares and counts must be exactly the strings given,
 /// whether they fit inline or not.
 @Suite struct EventTextTests {
-    /// Ids of 36 characters and more, as UUIDs give: a page view's take
-    /// more than the 144 bytes kept inline.
+    /// Ids of 36 characters and more, as UUIDs give, and a long page: a
+    /// page view's take more than the 144 bytes kept inline.
     static let shop = "shop-1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"
     static let visitor1 = "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b"
     static let visitor2 = "9f1c2b77-5d3e-4a8a-b0e4-3c2d1f0e9a87"
