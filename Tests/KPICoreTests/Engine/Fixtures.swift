@@ -79,9 +79,9 @@ extension PartitionKPIState {
     }
 
     /// A metric as written in the snapshot JSON (`"12.50"` with quotes for money, `null`, `0.6667`).
-    func metric(_ name: String, _ type: ScopeType, _ id: String? = nil, _ window: WindowType = .day,
+    func metric(_ name: String, _ type: ScopeType, _ id: String? = nil, shop: String = "s1", _ window: WindowType = .day,
                 _ windowID: String? = nil) -> String? {
-        guard let s = snapshot(type, id, window, windowID), let v = s[metric: name] else { return nil }
+        guard let s = snapshot(type, id, shop: shop, window, windowID), let v = s[metric: name] else { return nil }
         var out: [UInt8] = []
         SnapshotJSON.value(v, fractionDigits: configuration.fractionDigits, &out)
         return String(decoding: out, as: UTF8.self)

@@ -94,26 +94,14 @@ import Testing
             // The buyer pays 100.00 through the agent.
             e.order(.orderPaid, day + .hours(3), order: "o-" + Self.buyer, buyer: Self.buyer, amount: 10_000, agent: Self.agent),
         ])
-        func shopMetric(_ name: String) -> String? {
-            guard let s = state.snapshot(.shop, nil, shop: Self.shop, .day), let v = s[metric: name] else { return nil }
-            var out: [UInt8] = []
-            SnapshotJSON.value(v, fractionDigits: 2, &out)
-            return String(decoding: out, as: UTF8.self)
-        }
-        func metric(_ name: String, _ type: ScopeType, _ id: String) -> String? {
-            guard let s = state.snapshot(type, id, shop: Self.shop, .day), let v = s[metric: name] else { return nil }
-            var out: [UInt8] = []
-            SnapshotJSON.value(v, fractionDigits: 2, &out)
-            return String(decoding: out, as: UTF8.self)
-        }
-        #expect(shopMetric("pv") == "3")                    // the duplicate is not counted
-        #expect(shopMetric("uv") == "2")                    // V1, V2
-        #expect(shopMetric("bounce_rate") == "0.5")         // session 2 has one view, session 1 two: 1 / 2
-        #expect(metric("arrivals", .campaign, Self.campaign) == "2")   // two landing views
-        #expect(metric("uv", .channel, Self.channel) == "2")
-        #expect(metric("sessions", .agent, Self.agent) == "1")
-        #expect(metric("first_response_s", .agent, Self.agent) == "60")   // 12:00 → 12:01
-        #expect(metric("agent_sales", .agent, Self.agent) == "\"100.00\"")
+        #expect(state.metric("pv", .shop, shop: Self.shop) == "3")             // the duplicate is not counted
+        #expect(state.metric("uv", .shop, shop: Self.shop) == "2")             // V1, V2
+        #expect(state.metric("bounce_rate", .shop, shop: Self.shop) == "0.5")  // session 2 has one view, session 1 two: 1 / 2
+        #expect(state.metric("arrivals", .campaign, Self.campaign, shop: Self.shop) == "2")   // two landing views
+        #expect(state.metric("uv", .channel, Self.channel, shop: Self.shop) == "2")
+        #expect(state.metric("sessions", .agent, Self.agent, shop: Self.shop) == "1")
+        #expect(state.metric("first_response_s", .agent, Self.agent, shop: Self.shop) == "60")   // 12:00 → 12:01
+        #expect(state.metric("agent_sales", .agent, Self.agent, shop: Self.shop) == "\"100.00\"")
         // One scope each: the shop, its channel, its campaign, its agent.
         #expect(Set(state.currentSnapshots(emittedAt: EventTime(millis: 0)).map(\.scope)).count == 4)
     }
