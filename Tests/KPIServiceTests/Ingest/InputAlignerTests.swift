@@ -12,7 +12,7 @@ import Testing
         case .chats: .chatMessage
         case .traffic: .pageView
         }
-        return ShopEvent(type: type, eventID: id, time: EventTime(millis: 1_795_104_000_000 + second * 1000), shopID: "s1")
+        return ShopEvent(type: type, eventID: id, time: activityStart + .seconds(second), shopID: "s1")
     }
 
     static func append(_ a: inout InputAligner, _ e: ShopEvent, _ input: InputTopic, offset: Int64) {
