@@ -25,7 +25,7 @@ struct KPIIngest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpi-ingest",
         abstract: "Shop KPIs from Kafka: order, chat and traffic events in; live KPI snapshots out.",
-        subcommands: [Demo.self, Run.self, Backfill.self, Generate.self, CheckConfig.self]
+        subcommands: [Demo.self, Run.self, Backfill.self, Generate.self, CheckConfig.self, Broker.self]
     )
 }
 

@@ -14,11 +14,17 @@ public final class DemoCluster: Sendable {
     /// keeps the backlog and hours of live data at demo rates.
     public static let inputPartitions: Int32 = 12
 
-    public init(topics: TopicNames = TopicNames()) throws {
+    /// A broker with the service's topics: the inputs with `inputPartitions`
+    /// each, the outputs with one, and `extraTopics` (e.g. the topics of
+    /// `kind: kafka` receivers) with one.
+    public init(topics: TopicNames = TopicNames(), inputPartitions: Int32 = DemoCluster.inputPartitions,
+                extraTopics: [String] = []) throws {
         broker = try EmbeddedBroker()
         self.topics = topics
-        for t in topics.inputs { try broker.createTopic(t, partitions: Self.inputPartitions) }
-        for t in [topics.snapshots, topics.alerts, topics.deadLetter, topics.state] { try broker.createTopic(t, partitions: 1) }
+        for t in topics.inputs { try broker.createTopic(t, partitions: inputPartitions) }
+        for t in [topics.snapshots, topics.alerts, topics.deadLetter, topics.state] + extraTopics where !topics.inputs.contains(t) {
+            try broker.createTopic(t, partitions: 1)
+        }
     }
 
     /// Starts the generator: `backlog` of history at full speed, then paced in
