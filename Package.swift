@@ -29,6 +29,8 @@ let package = Package(
         // Already in the graph through Hummingbird; KPIHTTP names NIOCore's `Channel`
         // to learn the port the listener was bound to.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        // Heaps for the KPI core's due-time queues.
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // The C binding: Debian's librdkafka 2.0.2 (client + mock cluster) via pkg-config.
@@ -47,7 +49,10 @@ let package = Package(
             ]
         ),
         // The pure KPI core: events, decoding, windows, metrics. No I/O.
-        .target(name: "KPICore", dependencies: ["CPrefetch"]),
+        .target(name: "KPICore", dependencies: [
+            "CPrefetch",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         // A cache prefetch hint for the KPI core's hash tables (Swift has none).
         .target(name: "CPrefetch"),
         // Synthetic, deterministic shop activity (events.md) for demos, tests and load.

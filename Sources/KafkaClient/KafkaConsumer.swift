@@ -247,6 +247,33 @@ public final class KafkaConsumer {
         return found
     }
 
+    /// Where to start reading each partition to get its records from a time
+    /// on, in one request for all of them: the broker's answer (ListOffsets
+    /// by timestamp) where it has one; else (the 2.0.2 mock cluster never
+    /// implements the lookup, and a real broker answers "none" when no record
+    /// is that new) reading from the partition's first retained record,
+    /// skipping records until the first one at or after the time — the
+    /// broker's own semantics, found in the same pass that reads the data,
+    /// at no extra request. `lows`: the partitions' low offsets.
+    public func startPositions(atOrAfter time: Int64, lows: [TopicPartition: Int64],
+                               timeout: Duration = .seconds(10)) throws(KafkaError) -> [TopicPartition: StartPosition] {
+        let answers = try client.offsetsForTimes(lows.mapValues { _ in time }, timeout: timeout)
+        var out: [TopicPartition: StartPosition] = [:]
+        for (tp, low) in lows {
+            if let o = answers[tp], o >= 0 {
+                out[tp] = .offset(max(o, low))
+            } else {
+                out[tp] = .firstAtOrAfter(time: time, from: low)
+            }
+        }
+        return out
+    }
+
+    /// Low and high offsets of many partitions in two requests.
+    public func watermarkOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [TopicPartition: (low: Int64, high: Int64)] {
+        try client.watermarkOffsets(partitions, timeout: timeout)
+    }
+
     /// Low and high watermark offsets of a partition, asked of the broker.
     public func watermarkOffsets(_ tp: TopicPartition, timeout: Duration = .seconds(10)) throws(KafkaError) -> (low: Int64, high: Int64) {
         try client.watermarkOffsets(tp, timeout: timeout)

@@ -78,6 +78,26 @@ final class NativeClient: @unchecked Sendable {
         return (low, high)
     }
 
+    /// Low and high offsets of many partitions in two requests (ListOffsets
+    /// for the earliest and the latest offset of all of them at once), not
+    /// one round trip per partition.
+    func watermarkOffsets(_ tps: [TopicPartition], timeout: Duration) throws(KafkaError) -> [TopicPartition: (low: Int64, high: Int64)] {
+        guard !tps.isEmpty else { return [:] }
+        // ListOffsets' special timestamps: -2 earliest, -1 latest.
+        let lows = try offsetsForTimes(Dictionary(uniqueKeysWithValues: tps.map { ($0, Int64(-2)) }), timeout: timeout)
+        let highs = try offsetsForTimes(Dictionary(uniqueKeysWithValues: tps.map { ($0, Int64(-1)) }), timeout: timeout)
+        var out: [TopicPartition: (low: Int64, high: Int64)] = [:]
+        for tp in tps {
+            guard let low = lows[tp], let high = highs[tp], low >= 0, high >= low else {
+                // An answer that is not a pair of offsets: ask the usual way.
+                out[tp] = try watermarkOffsets(tp, timeout: timeout)
+                continue
+            }
+            out[tp] = (low, high)
+        }
+        return out
+    }
+
     /// The broker's answer to ListOffsets by timestamp: for each partition the
     /// earliest offset whose record timestamp is at or after the time, or -1
     /// when the broker knows none (or, like the 2.0.2 mock cluster, does not

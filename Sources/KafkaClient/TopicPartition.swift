@@ -58,3 +58,20 @@ struct NativePartitionList: ~Copyable {
 
     var entries: [(TopicPartition, Int64, rd_kafka_resp_err_t)] { Self.entries(of: pointer) }
 }
+
+/// Where a replay starts reading a partition.
+public enum StartPosition: Sendable, Hashable {
+    /// At this offset.
+    case offset(Int64)
+    /// At offset `from`, skipping every record before the first one whose
+    /// timestamp is at or after `time` (the broker could not say where that is).
+    case firstAtOrAfter(time: Int64, from: Int64)
+
+    /// The offset reading starts at.
+    public var readFrom: Int64 {
+        switch self {
+        case .offset(let o): o
+        case .firstAtOrAfter(_, let from): from
+        }
+    }
+}

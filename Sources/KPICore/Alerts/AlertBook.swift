@@ -1,3 +1,5 @@
+import HeapModule
+
 /// The alerts of one input partition: every rule × scope × window's state
 /// machine, the no-data watch, inhibition and quiet hours.
 ///
@@ -23,28 +25,60 @@ public struct AlertBook: Sendable {
     public let policy: AlertPolicy
     public let fractionDigits: Int
 
+    /// What one rule judges of a window: its metric's value and sample.
+    struct Reading: Sendable, Hashable {
+        var value: MetricValue?
+        /// The sample behind a rate, mean or ratio (`MetricCatalog.sampleSize`); nil for totals.
+        var sample: Int64?
+    }
+
+    /// One rule × scope × window's machines (one per rule judging it).
     struct Tracked: Sendable {
-        var snapshot: KPISnapshot
-        /// Indexes into `targets.rules`, and one machine and listing entry per rule.
+        let key: WindowKey
+        var window: WindowRef
+        /// Indexes into `targets.rules`, and one reading, machine and resolved listing entry per rule.
         var rules: [Int]
+        var readings: [Reading]
         var machines: [AlertStateMachine]
-        var current: [Alert?]
+        /// The listing entry of a resolved alert: the values it resolved with.
+        var resolved: [Alert?]
         /// Some rule judges a total, whose status in an open calendar window
         /// moves with time (pace, minimum elapsed) and not only with the metrics.
         var paced: Bool
+        /// The next time at which time alone may change something (a hold
+        /// ending, a repeat due, the window closing or being forgotten, a
+        /// notification held back); `.max`: none. Its `dueQueue` entry.
+        var due: Int64 = .max
+        /// In the next tick's candidates already.
+        var touched = false
+        /// The statuses of the last snapshot emitted for the window (`annotate`),
+        /// for `restatused`; nil before the first.
+        var emittedStatuses: [TargetStatus.Status]?
+        /// The window's key in the partition's `PartitionKPIState`, when fed by it (`engineKey`).
+        var engineKey: UInt64?
+        /// False once forgotten (the slot is free).
+        var alive = true
+        /// Held while these quiet hours hold (`TeamDirectory.quietRanges`); empty: never.
+        var quiet: [[QuietHours]] = []
+        /// The silence slot of the scope's shop (inhibition), once it exists.
+        var shopSilence: Int32 = -1
     }
 
+    /// The no-data watch of one scope.
     struct Silence: Sendable {
+        let scope: Scope
         var lastActivity: EventTime
         /// Newest day window seen for the scope (id, start).
         var dayID: String
         var dayStart: Int64
-        /// Last metrics per day window start, to tell new data from flag changes.
-        var dayMetrics: [Int64: [MetricValue]]
+        /// Last metrics per day window start, to tell new data from flag
+        /// changes, when fed snapshots (`store`); the engine tells it itself.
+        var dayMetrics: [Int64: [MetricValue]] = [:]
         var machine = AlertStateMachine()
         /// The day window id the current silence episode is filed under.
         var episodeDayID: String?
-        var current: Alert?
+        var due: Int64 = .max
+        var touched = false
     }
 
     /// What receivers last heard before a restart, by alert id; consumed
@@ -59,13 +93,64 @@ public struct AlertBook: Sendable {
         }
     }
 
-    var tracked: [WindowKey: Tracked] = [:]
+    /// A scheduled evaluation of a slot (valid while its time is the slot's `due`).
+    struct Due: Comparable, Sendable {
+        var time: Int64
+        var slot: Int32
+        static func < (a: Due, b: Due) -> Bool { (a.time, a.slot) < (b.time, b.slot) }
+    }
+
+    // Windows: slots (a freed slot is reused), by key and by engine key.
+    var entries: [Tracked] = []
+    var slotOf: [WindowKey: Int32] = [:]
+    var engineSlots: [UInt64: Int32] = [:]
+    private var freeSlots: [Int32] = []
+    // Silences: slots (never freed), by scope and by engine scope index.
+    var silenceEntries: [Silence] = []
+    var silenceSlot: [Scope: Int32] = [:]
+    var silenceEngine: [Int32: Int32] = [:]
+
     private var restored: [String: Delivered] = [:]
     /// Machines restored from a checkpoint, by alert id; consumed like `restored`, and before it.
     var resumed: [String: AlertStateMachine] = [:]
-    var silences: [Scope: Silence] = [:]
     var lastTick: EventTime?
     private let hysteresis: ExactRatio
+
+    // Work proportional to change: the windows and scopes to evaluate at the
+    // next tick are those touched since the last one and those due by then.
+    private var touchedWindows: [Int32] = []
+    private var touchedSilences: [Int32] = []
+    private var dueQueue = Heap<Due>()
+    private var silenceDue = Heap<Due>()
+    /// How many shops' no-data alerts are firing (their agent and team alerts are held).
+    var troubledShops = 0
+    /// Local day (of the last tick) at which pace tables and day metrics were last trimmed.
+    private var trimmedDay: Int64 = .min
+    /// The rules (also in `targets`; apart so that judging one while the
+    /// pace cache in `targets` changes copies nothing), their label and
+    /// unit for messages, and the scope types inhibited, as bits.
+    private let ruleList: [TargetRule]
+    private let ruleKinds: [MetricKind]
+    private let ruleDirections: [MetricDirection]
+    private let inhibitedTypes: UInt8
+    /// Scope types the no-data watch follows, as bits.
+    let silenceTypes: UInt8
+    /// The policy's durations, copied out (the policy holds sets, whose copy costs retains).
+    let timing: Timing
+
+    struct Timing: Sendable {
+        var closedHold: EventTime.Duration
+        var openHold: EventTime.Duration
+        var repeatInterval: EventTime.Duration
+        var forgetAfterPeriods: Int64
+    }
+    private var offsets = ZoneOffsetCache()
+    /// Metric of each rule and how its sample is read, resolved once.
+    private let ruleMetrics: [Metric?]
+    private let ruleSamples: [(MetricSample?, Metric?)]
+    /// Tracked rolling windows fed by the engine (read again when the watermark hour moves), and that hour.
+    var rollingSlots: [Int32] = []
+    var readHour: Int32?
 
     /// `rules` and `teams` from config (validated); `zone`: the configured
     /// time zone (pace shapes, quiet hours, `since` text); `fractionDigits`:
@@ -76,6 +161,24 @@ public struct AlertBook: Sendable {
         self.policy = policy
         self.fractionDigits = fractionDigits
         self.hysteresis = ExactRatio(policy.hysteresis)
+        self.ruleList = rules
+        self.ruleKinds = rules.map { MetricCatalog.kind(of: $0.metric) ?? .total }
+        self.ruleDirections = rules.map(\.direction)
+        self.inhibitedTypes = policy.inhibitedScopeTypes.reduce(0) { $0 | 1 << $1.rawValue }
+        self.silenceTypes = (policy.noData?.scopeTypes ?? []).reduce(0) { $0 | 1 << $1.rawValue }
+        self.timing = Timing(closedHold: policy.closedHold, openHold: policy.openHold, repeatInterval: policy.repeatInterval,
+                             forgetAfterPeriods: policy.forgetAfterPeriods)
+        self.ruleMetrics = rules.map { Metric(rawValue: $0.metric) }
+        self.ruleSamples = rules.map { rule in
+            let sample = MetricCatalog.sample(of: rule.metric)
+            if case .metric(let other)? = sample { return (sample, Metric(rawValue: other)) }
+            return (sample, nil)
+        }
+    }
+
+    /// The windows this book reads as they change (`PartitionKPIState.watch`).
+    public var watch: WindowWatch {
+        WindowWatch(targets: targets.rules.isEmpty ? nil : targets, silenceScopeTypes: policy.noData?.scopeTypes ?? [])
     }
 
     /// Stores the snapshots, and when the watermark has crossed a new
@@ -84,6 +187,12 @@ public struct AlertBook: Sendable {
     /// `consumerLag`: records the partition's consumer is behind (0 in a backfill).
     public mutating func advance(_ snapshots: [KPISnapshot], watermark: EventTime?, consumerLag: Int64 = 0) -> [Alert] {
         for s in snapshots { store(s, watermark: watermark) }
+        return advance(watermark: watermark, consumerLag: consumerLag)
+    }
+
+    /// Evaluates at the watermark's tick if it is a new one (what changed was
+    /// given before, by `store` or `take(from:)`).
+    public mutating func advance(watermark: EventTime?, consumerLag: Int64 = 0) -> [Alert] {
         guard let watermark else { return [] }
         let step = policy.evaluationStep.millis
         let tick = EventTime(millis: CivilTime.floorDiv(watermark.millis, step) * step)
@@ -92,11 +201,43 @@ public struct AlertBook: Sendable {
         return evaluate(at: tick, consumerLag: consumerLag)
     }
 
+    /// The tracked windows in output order.
+    var trackedInOrder: [Tracked] {
+        slotOf.keys.sorted().map { entries[Int(slotOf[$0]!)] }
+    }
+
     /// Every alert not idle (pending, firing, resolved) as of the last tick,
     /// in output order: what `GET /api/v1/alerts` lists.
     public var alerts: [Alert] {
-        silences.keys.sorted().compactMap { silences[$0]?.current }
-            + tracked.keys.sorted().flatMap { tracked[$0]!.current.compactMap { $0 } }
+        get {
+            guard let tick = lastTick else { return [] }
+            var paces = targets.paces
+            var out: [Alert] = []
+            if let rule = policy.noData {
+                for scope in silenceSlot.keys.sorted() {
+                    let s = silenceEntries[Int(silenceSlot[scope]!)]
+                    guard let state = s.machine.state else { continue }
+                    out.append(silenceAlert(scope, s, rule: rule, state: state, at: tick, silent: tick - s.lastActivity, action: nil))
+                }
+            }
+            for t in trackedInOrder {
+                let closed = t.window.closed || (t.window.type.isCalendar && tick >= t.window.end)
+                for (j, r) in t.rules.enumerated() {
+                    switch t.machines[j].state {
+                    case .resolved?:
+                        if let a = t.resolved[j] { out.append(a) }
+                    case let state?:
+                        let reading = judge(r, t.readings[j], t.window, at: tick, closed: closed, hysteresis: hysteresis,
+                                            paces: &paces)
+                        out.append(targetAlert(targets.rules[r], t.key.scope, t.window, reading, state: state,
+                                               since: t.machines[j].since ?? tick, at: tick, action: nil))
+                    case nil:
+                        break
+                    }
+                }
+            }
+            return out
+        }
     }
 
     /// Seeds the machines with the last published state of each alert id
@@ -112,7 +253,7 @@ public struct AlertBook: Sendable {
     /// checkpoint, the current state of every window, so that windows that
     /// never change again are still judged (and resolved) at later ticks.
     public mutating func learn(_ snapshots: [KPISnapshot], watermark: EventTime?) {
-        for s in snapshots { store(s, watermark: watermark) }
+        for s in snapshots { store(s, watermark: watermark, isActivity: false) }
     }
 
     mutating func machine(for id: String) -> AlertStateMachine {
@@ -124,27 +265,37 @@ public struct AlertBook: Sendable {
         return AlertStateMachine(delivered: d.state, since: d.since, at: d.at)
     }
 
-    /// Annotates the snapshots' `targets` (see `TargetBook.annotate`).
-    public mutating func annotate(_ snapshots: inout [KPISnapshot]) { targets.annotate(&snapshots) }
+    /// Annotates the snapshots' `targets` (see `TargetBook.annotate`), and
+    /// remembers the statuses emitted for windows whose status moves with time.
+    public mutating func annotate(_ snapshots: inout [KPISnapshot]) {
+        targets.annotate(&snapshots)
+        for s in snapshots where !s.targets.isEmpty {
+            if let slot = slotOf[WindowKey(s)], entries[Int(slot)].paced {
+                entries[Int(slot)].emittedStatuses = s.targets.map(\.status)
+            }
+        }
+    }
 
-    /// The open calendar windows whose last snapshot shows a target status
-    /// that no longer holds at `watermark`, although their metrics did not
-    /// change: a paced total falls behind (or catches up) as the day goes
+    /// The open calendar windows whose last emitted snapshot shows a target
+    /// status that no longer holds at `watermark`, although their metrics did
+    /// not change: a paced total falls behind (or catches up) as the day goes
     /// on, and a total leaves `insufficient_sample` once `min_elapsed` is
-    /// past. The service emits them again (`PartitionKPIState.reissue`) at
-    /// each evaluation tick, so that the snapshot and the dashboard show the
-    /// status the alerts judge by. `fresh`: this drain's snapshots, already
-    /// judged at `watermark` and not stored yet. Pace values alone are not a
+    /// past. The service emits them again (`PartitionKPIState.reissue`), so
+    /// that the snapshot and the dashboard show the status the alerts judge
+    /// by. `fresh`: windows emitted now anyway. Pace values alone are not a
     /// change. In output order.
     public mutating func restatused(at watermark: EventTime, fresh: [KPISnapshot]) -> [WindowKey] {
         var stale: [WindowKey] = []
-        for (key, t) in tracked where t.paced && !t.snapshot.window.closed && watermark.millis < t.snapshot.window.end.millis {
-            var now = t.snapshot
-            now.watermark = watermark
-            let judged = targets.statuses(for: now)
-            if !judged.elementsEqual(t.snapshot.targets, by: { $0.metric == $1.metric && $0.status == $1.status }) {
-                stale.append(key)
+        for i in entries.indices where entries[i].alive && entries[i].paced {
+            let t = entries[i]
+            guard !t.window.closed && watermark.millis < t.window.end.millis, let emitted = t.emittedStatuses else { continue }
+            var judged: [TargetStatus.Status] = []
+            var metrics: [String] = []
+            for (j, r) in t.rules.enumerated() where !metrics.contains(targets.rules[r].metric) {
+                metrics.append(targets.rules[r].metric)
+                judged.append(read(r, t.readings[j], t.window, at: watermark, closed: false, hysteresis: .zero).status)
             }
+            if judged != emitted { stale.append(t.key) }
         }
         guard !stale.isEmpty else { return [] }
         let drained = Set(fresh.map(WindowKey.init))
@@ -156,33 +307,129 @@ public struct AlertBook: Sendable {
     /// `isActivity: false`: the snapshot is re-learned after a restore, not new data.
     mutating func store(_ s: KPISnapshot, watermark: EventTime?, isActivity: Bool = true) {
         if let noData = policy.noData, noData.scopeTypes.contains(s.scope.type), s.window.type == .day {
-            noteActivity(s, at: s.watermark ?? watermark ?? s.window.start, isActivity: isActivity)
+            let values = s.metrics.map(\.value)
+            let start = s.window.start.millis
+            let slot = silenceSlot[s.scope]
+            let changed = slot.map { silenceEntries[Int($0)].dayMetrics[start] != values } ?? true
+            let i = observeDay(slot, s.scope, dayID: s.window.id, dayStart: start, changed: changed,
+                               at: s.watermark ?? watermark ?? s.window.start, isActivity: isActivity)
+            silenceEntries[Int(i)].dayMetrics[start] = values
         }
-        let rules = targets.ruleIndexes(selecting: s)
         let key = WindowKey(s)
-        if tracked[key] != nil {
-            tracked[key]!.snapshot = s
-        } else if !rules.isEmpty {
-            let machines = rules.map { r in
-                machine(for: Alert.id(rule: targets.rules[r].id, scope: s.scope, windowType: s.window.type, windowID: s.window.id))
-            }
-            let paced = s.window.type.isCalendar
-                && rules.contains { (MetricCatalog.kind(of: targets.rules[$0].metric) ?? .total) == .total }
-            tracked[key] = Tracked(snapshot: s, rules: rules, machines: machines, current: rules.map { _ in nil },
-                                   paced: paced)
+        let slot: Int32
+        if let existing = slotOf[key] {
+            slot = existing
+        } else {
+            let rules = targets.ruleIndexes(selecting: s)
+            guard !rules.isEmpty else { return }
+            slot = startTracking(key, window: s.window, rules: rules)
+        }
+        var changed = false
+        for (j, r) in entries[Int(slot)].rules.enumerated() {
+            let metric = targets.rules[r].metric
+            let reading = Reading(value: s[metric: metric], sample: MetricCatalog.sampleSize(of: metric, in: s))
+            if entries[Int(slot)].readings[j] != reading { entries[Int(slot)].readings[j] = reading; changed = true }
+        }
+        if entries[Int(slot)].window.closed != s.window.closed {
+            entries[Int(slot)].window.closed = s.window.closed
+            changed = true
+        }
+        if changed {
+            if !s.window.type.isCalendar { entries[Int(slot)].window = s.window }
+            touch(slot)
         }
     }
 
-    /// Data is new when a day window's metrics differ from the last seen
-    /// ones (a flag-only revision, e.g. `closed` or `final`, is not data).
-    mutating func noteActivity(_ s: KPISnapshot, at time: EventTime, isActivity: Bool = true) {
-        let values = s.metrics.map(\.value)
-        let start = s.window.start.millis
-        guard var silence = silences[s.scope] else {
-            var fresh = Silence(lastActivity: time, dayID: s.window.id, dayStart: start, dayMetrics: [start: values])
+    /// The rules judging a scope's windows of a type (config order); empty when none.
+    public func ruleIndexes(scope: Scope, windowType: WindowType) -> [Int] {
+        targets.ruleIndexes(scope: scope, windowType: windowType)
+    }
+
+    /// Starts tracking a window (its machines from what was restored, if
+    /// anything); it is evaluated at the next tick.
+    mutating func startTracking(_ key: WindowKey, window: WindowRef, rules: [Int], engineKey: UInt64? = nil) -> Int32 {
+        let machines = rules.map { r in
+            machine(for: Alert.id(rule: targets.rules[r].id, scope: key.scope, windowType: window.type, windowID: window.id))
+        }
+        let paced = window.type.isCalendar
+            && rules.contains { (MetricCatalog.kind(of: targets.rules[$0].metric) ?? .total) == .total }
+        var t = Tracked(key: key, window: window, rules: rules, readings: rules.map { _ in Reading() }, machines: machines,
+                        resolved: rules.map { _ in nil }, paced: paced, engineKey: engineKey)
+        t.quiet = targets.teams.quietRanges(key.scope)
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            entries[Int(slot)] = t
+        } else {
+            slot = Int32(entries.count)
+            entries.append(t)
+        }
+        slotOf[key] = slot
+        if let engineKey { engineSlots[engineKey] = slot }
+        touch(slot)
+        return slot
+    }
+
+    /// Stops tracking a window (forgotten).
+    mutating func free(_ slot: Int32) {
+        let t = entries[Int(slot)]
+        slotOf[t.key] = nil
+        if let k = t.engineKey { engineSlots[k] = nil }
+        entries[Int(slot)].alive = false
+        entries[Int(slot)].rules = []
+        entries[Int(slot)].readings = []
+        entries[Int(slot)].machines = []
+        entries[Int(slot)].resolved = []
+        entries[Int(slot)].due = .max
+        freeSlots.append(slot)
+    }
+
+    /// The reading of rule `r` in a view (the metric's value and sample).
+    func reading(_ r: Int, _ view: AggregateView) -> Reading {
+        guard let metric = ruleMetrics[r] else { return Reading() }
+        let value = metric.value(view)
+        switch ruleSamples[r].0 {
+        case nil: return Reading(value: value, sample: nil)
+        case .metric?:
+            if let m = ruleSamples[r].1, case .count(let n) = m.value(view) { return Reading(value: value, sample: n) }
+            return Reading(value: value, sample: 0)
+        case .denominator(let divisor)?:
+            switch value {
+            case .number(let f?), .moneyRatio(let f?): return Reading(value: value, sample: f.denominator / divisor)
+            default: return Reading(value: value, sample: 0)
+            }
+        }
+    }
+
+    /// The view parts the rules of a tracked window read.
+    func viewParts(_ slot: Int32) -> ViewParts {
+        var parts = ViewParts()
+        for r in entries[Int(slot)].rules {
+            if let m = ruleMetrics[r] { parts.formUnion(m.viewParts) }
+            if let m = ruleSamples[r].1 { parts.formUnion(m.viewParts) }
+        }
+        return parts
+    }
+
+    mutating func touch(_ slot: Int32) {
+        guard !entries[Int(slot)].touched else { return }
+        entries[Int(slot)].touched = true
+        touchedWindows.append(slot)
+    }
+
+    /// A day window of a scope the no-data watch follows was seen; `changed`:
+    /// its metrics differ from the last seen ones (new data; a flag-only
+    /// revision, e.g. `closed` or `final`, is not data). `slot`: the
+    /// scope's silence, nil when new. Returns the silence's slot.
+    @discardableResult
+    mutating func observeDay(_ slot: Int32?, _ scope: @autoclosure () -> Scope, dayID: @autoclosure () -> String,
+                             dayStart start: Int64, changed: Bool, at time: EventTime, isActivity: Bool = true) -> Int32 {
+        guard let slot else {
+            let scope = scope()
+            var fresh = Silence(scope: scope, lastActivity: time, dayID: dayID(), dayStart: start)
             // A silence alert published before a restart resolves with this data.
             if let rule = policy.noData {
-                let prefix = Alert.id(rule: rule.id, scope: s.scope, windowType: .day, windowID: "")
+                let prefix = Alert.id(rule: rule.id, scope: scope, windowType: .day, windowID: "")
                 let mine = restored.values.filter { $0.id.hasPrefix(prefix) }
                 for d in mine { restored[d.id] = nil }
                 if let d = mine.filter({ $0.state == .firing }).max(by: { ($0.since, $0.id) < ($1.since, $1.id) }) {
@@ -190,118 +437,262 @@ public struct AlertBook: Sendable {
                     fresh.episodeDayID = String(d.id.dropFirst(prefix.count))
                 }
             }
-            silences[s.scope] = fresh
-            return
+            return addSilence(fresh)
         }
-        if silence.dayMetrics[start] != values {
-            silence.dayMetrics[start] = values
-            if isActivity && time > silence.lastActivity { silence.lastActivity = time }
+        let i = Int(slot)
+        if changed && isActivity && time > silenceEntries[i].lastActivity {
+            silenceEntries[i].lastActivity = time
+            touchSilence(slot)
         }
-        if start >= silence.dayStart { silence.dayStart = start; silence.dayID = s.window.id }
-        silences[s.scope] = silence
+        if start > silenceEntries[i].dayStart {
+            silenceEntries[i].dayStart = start
+            silenceEntries[i].dayID = dayID()
+        }
+        return slot
+    }
+
+    /// Adds a scope's silence; it is evaluated at the next tick.
+    @discardableResult
+    mutating func addSilence(_ s: Silence) -> Int32 {
+        let slot = Int32(silenceEntries.count)
+        silenceEntries.append(s)
+        if s.scope.type == .shop && s.machine.state == .firing { troubledShops += 1 }
+        silenceSlot[s.scope] = slot
+        touchSilence(slot)
+        return slot
+    }
+
+    private mutating func touchSilence(_ slot: Int32) {
+        guard !silenceEntries[Int(slot)].touched else { return }
+        silenceEntries[Int(slot)].touched = true
+        touchedSilences.append(slot)
     }
 
     // MARK: - Evaluation
 
     mutating func evaluate(at tick: EventTime, consumerLag: Int64) -> [Alert] {
         var out: [Alert] = []
-        var troubled = Set<String>()
-        if let noData = policy.noData {
-            for scope in silences.keys.sorted() {
-                var s = silences[scope]!
+        // Locals and static helpers below: a method of `self` called here, with
+        // `self` being mutated, would copy the whole book.
+        let policy = timing
+        let teams = targets.teams
+        let digits = fractionDigits
+        let step = self.policy.evaluationStep.millis
+        if let noData = self.policy.noData {
+            var candidates = touchedSilences
+            touchedSilences.removeAll(keepingCapacity: true)
+            while let top = silenceDue.min, top.time <= tick.millis {
+                let e = silenceDue.removeMin()
+                if silenceEntries[Int(e.slot)].due == e.time { candidates.append(e.slot) }
+            }
+            if candidates.count > 1 { Self.sort(&candidates, by: silenceEntries) }
+            var previous: Int32 = -1
+            for slot in candidates where slot != previous {
+                previous = slot
+                var s = silenceEntries[Int(slot)]
+                s.touched = false
                 let silent = tick - s.lastActivity
                 let condition: TargetCondition = silent >= noData.silence ? .breached : .recovered
                 let wasFiring = s.machine.state == .firing
                 let action = s.machine.observe(condition, at: tick, hold: .init(millis: 0),
                                                repeatInterval: policy.repeatInterval, held: false)
                 if !wasFiring && s.machine.state == .firing { s.episodeDayID = s.dayID }
-                if s.machine.state == .firing && scope.type == .shop { troubled.insert(scope.shopID) }
-                if let state = s.machine.state {
-                    let alert = silenceAlert(scope, s, rule: noData, state: state, at: tick, silent: silent, action: action)
-                    s.current = alert
-                    if action != nil { out.append(alert) }
+                if s.scope.type == .shop && wasFiring != (s.machine.state == .firing) {
+                    troubledShops += wasFiring ? -1 : 1
                 }
-                silences[scope] = s
+                if action != nil, let state = s.machine.state {
+                    out.append(Self.silenceAlert(s.scope, s, rule: noData, state: state, at: tick, silent: silent,
+                                                 action: action, teams: teams))
+                }
+                // Next: when the silence reaches the limit, or a repeat is due.
+                var due = Int64.max
+                if condition != .breached {
+                    due = (s.lastActivity + noData.silence).millis
+                } else if case .firing = s.machine.breach, s.machine.delivered == .firing, policy.repeatInterval.millis > 0,
+                          let at = s.machine.deliveredAt {
+                    due = (at + policy.repeatInterval).millis
+                }
+                s.due = due == .max ? .max : max(due, tick.millis + 1)
+                if due != .max { silenceDue.insert(Due(time: s.due, slot: slot)) }
+                silenceEntries[Int(slot)] = s
             }
         }
-        let lagging = policy.consumerLagBound.map { consumerLag > $0 } ?? false
-        let minute = Int((CivilTime.floorDiv(tick.millis + Int64(targets.zone.utcOffsetSeconds(at: tick)) * 1000, 60_000) % 1440 + 1440) % 1440)
-        for key in tracked.keys.sorted() {
-            var t = tracked[key]!
-            // A window already past the forget horizon is dropped below: an
-            // alert raised on it now could never resolve (e.g. a straggler
-            // weeks old, counted as a partition's first event).
-            if isForgotten(t.snapshot.window, at: tick) { continue }
-            let snapshot = t.snapshot
-            let closed = snapshot.window.closed || (snapshot.window.type.isCalendar && tick >= snapshot.window.end)
-            let inhibited = policy.inhibitedScopeTypes.contains(key.scope.type)
-                && (lagging || troubled.contains(key.scope.shopID))
-            let held = inhibited || targets.teams.isQuiet(key.scope, minuteOfDay: minute)
-            for (j, r) in t.rules.enumerated() {
-                let rule = targets.rules[r]
-                let reading = rule.read(snapshot, at: tick, closed: closed, hysteresis: hysteresis) {
-                    targets.paces.fraction(start: snapshot.window.start, end: snapshot.window.end, at: tick,
-                                           shape: rule.paceShape, zone: targets.zone)
-                }
-                let hold = rule.hold ?? (closed ? policy.closedHold : policy.openHold)
-                let action = t.machines[j].observe(reading.condition, at: tick, hold: hold,
-                                                   repeatInterval: policy.repeatInterval, held: held)
-                if let state = t.machines[j].state {
-                    // A resolved alert's listing entry keeps the values it resolved with.
-                    if state == .resolved && action == nil && t.current[j]?.state == .resolved { continue }
-                    let alert = targetAlert(rule, snapshot, reading, state: state,
-                                            since: action?.since ?? t.machines[j].since ?? tick, at: tick, action: action)
-                    t.current[j] = alert
-                    if action != nil { out.append(alert) }
-                } else {
-                    t.current[j] = nil
-                }
-            }
-            tracked[key] = t
+        let lagging = self.policy.consumerLagBound.map { consumerLag > $0 } ?? false
+        let local = offsets.localMillis(tick, targets.zone)
+        let minute = Int((CivilTime.floorDiv(local, 60_000) % 1440 + 1440) % 1440)
+        var candidates = touchedWindows
+        touchedWindows.removeAll(keepingCapacity: true)
+        while let top = dueQueue.min, top.time <= tick.millis {
+            let e = dueQueue.removeMin()
+            if entries[Int(e.slot)].due == e.time { candidates.append(e.slot) }
         }
-        forget(at: tick)
+        if candidates.count > 1 { Self.sort(&candidates, by: entries) }
+        var previous: Int32 = -1
+        for slot in candidates where slot != previous {
+            previous = slot
+            let i = Int(slot)
+            guard entries[i].alive else { continue }
+            entries[i].touched = false
+            // A window already past the forget horizon is dropped: an alert
+            // raised on it now could never resolve (e.g. a straggler weeks
+            // old, counted as a partition's first event).
+            if Self.isForgotten(entries[i].window, at: tick, policy) {
+                free(slot)
+                continue
+            }
+            let window = entries[i].window
+            let scope = entries[i].key.scope
+            let closed = window.closed || (window.type.isCalendar && tick >= window.end)
+            var inhibited = false
+            if inhibitedTypes & (1 << scope.type.rawValue) != 0 {
+                if !lagging && troubledShops > 0 && entries[i].shopSilence < 0 {
+                    entries[i].shopSilence = silenceSlot[Scope(type: .shop, shopID: scope.shopID)] ?? -1
+                }
+                let shop = entries[i].shopSilence
+                inhibited = lagging || (shop >= 0 && silenceEntries[Int(shop)].machine.state == .firing)
+            }
+            let held = inhibited
+                || (!entries[i].quiet.isEmpty && entries[i].quiet.allSatisfy { $0.contains { $0.contains(minuteOfDay: minute) } })
+            var due = Int64.max
+            if window.type.isCalendar {
+                if !closed { due = window.end.millis }
+                due = min(due, Self.forgetTime(window, policy))
+            }
+            for j in entries[i].rules.indices {
+                let r = entries[i].rules[j]
+                let reading = read(r, entries[i].readings[j], window, at: tick, closed: closed, hysteresis: hysteresis)
+                let hold = ruleList[r].hold ?? (closed ? policy.closedHold : policy.openHold)
+                let before = entries[i].machines[j].state
+                let action = entries[i].machines[j].observe(reading.condition, at: tick, hold: hold,
+                                                            repeatInterval: policy.repeatInterval, held: held)
+                let machine = entries[i].machines[j]
+                due = min(due, Self.nextDue(machine, hold: hold, after: tick, step: step, policy: policy))
+                guard let state = machine.state else { continue }
+                // A resolved alert's listing entry keeps the values it resolved with.
+                let relist = state == .resolved && (action != nil || before != .resolved)
+                guard action != nil || relist else { continue }
+                let alert = Self.targetAlert(ruleList[r], scope, window, reading, state: state,
+                                             since: action?.since ?? machine.since ?? tick, at: tick, action: action,
+                                             teams: teams, fractionDigits: digits)
+                if relist { entries[i].resolved[j] = alert }
+                if action != nil { out.append(alert) }
+            }
+            // A paced total of an open window is judged again at every tick.
+            if entries[i].paced && !closed { due = tick.millis + step }
+            entries[i].due = due == .max ? .max : max(due, tick.millis + 1)
+            if due != .max { dueQueue.insert(Due(time: entries[i].due, slot: slot)) }
+        }
+        trim(at: tick, local: local)
         return out
     }
 
-    /// Drops calendar windows `forgetAfterPeriods` lengths past their end,
-    /// and day metrics of the silence watch older than that.
-    mutating func forget(at tick: EventTime) {
+    /// Slots in output order (static: a closure reading `self` would copy the whole book).
+    static func sort(_ slots: inout [Int32], by entries: borrowing [Tracked]) {
+        entries.withUnsafeBufferPointer { e in slots.sort { e[Int($0)].key < e[Int($1)].key } }
+    }
+
+    static func sort(_ slots: inout [Int32], by silences: borrowing [Silence]) {
+        silences.withUnsafeBufferPointer { e in slots.sort { e[Int($0)].scope < e[Int($1)].scope } }
+    }
+
+    /// The next time, after `tick`, at which time alone changes what a
+    /// machine does: its hold ends, a repeat is due, or a notification held
+    /// back (quiet hours, inhibition) may go out (every tick while held).
+    static func nextDue(_ m: AlertStateMachine, hold: EventTime.Duration, after tick: EventTime, step: Int64,
+                        policy: Timing) -> Int64 {
+        switch m.breach {
+        case .pending(let since):
+            return (since + hold).millis
+        case .firing:
+            if m.delivered != .firing { return tick.millis + step }
+            if policy.repeatInterval.millis > 0, let at = m.deliveredAt { return (at + policy.repeatInterval).millis }
+            return .max
+        case .idle:
+            return m.delivered == .firing && m.resolvedAt != nil ? tick.millis + step : .max
+        }
+    }
+
+    /// Judges rule `r` on a window's reading at `time`.
+    mutating func read(_ r: Int, _ reading: Reading, _ window: WindowRef, at time: EventTime, closed: Bool,
+                       hysteresis: ExactRatio) -> TargetReading {
+        // Static, with the pace cache alone in place: a method of `self` here would copy the whole book.
+        Self.judge(ruleList[r], targets.zone, reading, window, at: time, closed: closed, hysteresis: hysteresis,
+                   kind: ruleKinds[r], direction: ruleDirections[r], paces: &targets.paces)
+    }
+
+    func judge(_ r: Int, _ reading: Reading, _ window: WindowRef, at time: EventTime, closed: Bool,
+               hysteresis: ExactRatio, paces: inout PaceCache) -> TargetReading {
+        Self.judge(targets.rules[r], targets.zone, reading, window, at: time, closed: closed, hysteresis: hysteresis,
+                   paces: &paces)
+    }
+
+    static func judge(_ rule: TargetRule, _ zone: ZoneRules, _ reading: Reading, _ window: WindowRef, at time: EventTime,
+                      closed: Bool, hysteresis: ExactRatio, kind: MetricKind? = nil, direction: MetricDirection? = nil,
+                      paces: inout PaceCache) -> TargetReading {
+        rule.read(value: reading.value, sample: reading.sample, window: window, at: time, closed: closed,
+                  hysteresis: hysteresis, kind: kind, direction: direction) {
+            paces.fraction(start: window.start, end: window.end, at: time, shape: rule.paceShape, zone: zone)
+        }
+    }
+
+    /// Once per local day: forgets the pace tables of windows over and the
+    /// no-data watch's day metrics older than the forget horizon.
+    mutating func trim(at tick: EventTime, local: Int64) {
+        let day = CivilTime.floorDiv(local, 86_400_000)
+        guard day != trimmedDay else { return }
+        trimmedDay = day
         let periods = policy.forgetAfterPeriods
-        tracked = tracked.filter { _, t in !isForgotten(t.snapshot.window, at: tick) }
-        for scope in silences.keys {
-            silences[scope]!.dayMetrics = silences[scope]!.dayMetrics.filter {
+        for i in silenceEntries.indices where !silenceEntries[i].dayMetrics.isEmpty {
+            silenceEntries[i].dayMetrics = silenceEntries[i].dayMetrics.filter {
                 $0.key >= tick.millis - (periods + 1) * 86_400_000
             }
         }
         targets.paces.forget(endingBy: tick)
     }
 
+    /// When a calendar window is forgotten: `forgetAfterPeriods` lengths past its end.
+    static func forgetTime(_ w: WindowRef, _ policy: Timing) -> Int64 {
+        w.end.millis + policy.forgetAfterPeriods * (w.end.millis - w.start.millis)
+    }
+
     /// A calendar window `forgetAfterPeriods` lengths past its end at `tick`.
-    func isForgotten(_ w: WindowRef, at tick: EventTime) -> Bool {
-        w.type.isCalendar && tick.millis >= w.end.millis + policy.forgetAfterPeriods * (w.end.millis - w.start.millis)
+    static func isForgotten(_ w: WindowRef, at tick: EventTime, _ policy: Timing) -> Bool {
+        w.type.isCalendar && tick.millis >= forgetTime(w, policy)
     }
 
     // MARK: - Alert values
 
-    func targetAlert(_ rule: TargetRule, _ s: KPISnapshot, _ reading: TargetReading, state: AlertState,
+    func targetAlert(_ rule: TargetRule, _ scope: Scope, _ window: WindowRef, _ reading: TargetReading, state: AlertState,
                      since: EventTime, at tick: EventTime, action: AlertStateMachine.Action?) -> Alert {
+        Self.targetAlert(rule, scope, window, reading, state: state, since: since, at: tick, action: action,
+                         teams: targets.teams, fractionDigits: fractionDigits)
+    }
+
+    static func targetAlert(_ rule: TargetRule, _ scope: Scope, _ window: WindowRef, _ reading: TargetReading,
+                            state: AlertState, since: EventTime, at tick: EventTime, action: AlertStateMachine.Action?,
+                            teams: TeamDirectory, fractionDigits: Int) -> Alert {
         let pace = reading.pace?.fraction
-        let who = s.scope.id ?? s.scope.shopID
-        let (label, unit) = Self.label(rule.metric)
+        let who = scope.id ?? scope.shopID
+        let (label, unit) = Self.labels[rule.metric] ?? Self.label(rule.metric)
         var text = "\(who) \(label) \(TargetJSON.text(reading.value, fractionDigits: fractionDigits))\(unit)"
         if let pace { text += ", pace \(TargetJSON.text(pace: pace, metric: rule.metric, fractionDigits: fractionDigits))\(unit)" }
-        text += ", target \(TargetJSON.text(rule.target, fractionDigits: fractionDigits))\(unit) (\(s.window.type.name) \(s.window.id))"
+        text += ", target \(TargetJSON.text(rule.target, fractionDigits: fractionDigits))\(unit) (\(window.type.name) \(window.id))"
         if state == .resolved { text = "resolved: " + text }
-        return Alert(id: Alert.id(rule: rule.id, scope: s.scope, windowType: s.window.type, windowID: s.window.id),
-                     state: state, rule: rule.id, scope: s.scope, windowType: s.window.type, windowID: s.window.id,
+        return Alert(id: Alert.id(rule: rule.id, scope: scope, windowType: window.type, windowID: window.id),
+                     state: state, rule: rule.id, scope: scope, windowType: window.type, windowID: window.id,
                      metric: rule.metric, direction: rule.direction, value: reading.value, target: rule.target,
                      pace: pace, since: since, at: tick,
-                     leads: targets.teams.leads(for: s.scope, extra: rule.extraLeads), message: text,
+                     leads: teams.leads(for: scope, extra: rule.extraLeads), message: text,
                      severity: rule.severity, isRepeat: action?.isRepeat ?? false)
     }
 
     func silenceAlert(_ scope: Scope, _ s: Silence, rule: NoDataRule, state: AlertState, at tick: EventTime,
                       silent: EventTime.Duration, action: AlertStateMachine.Action?) -> Alert {
+        Self.silenceAlert(scope, s, rule: rule, state: state, at: tick, silent: silent, action: action, teams: targets.teams)
+    }
+
+    static func silenceAlert(_ scope: Scope, _ s: Silence, rule: NoDataRule, state: AlertState, at tick: EventTime,
+                             silent: EventTime.Duration, action: AlertStateMachine.Action?, teams: TeamDirectory) -> Alert {
         let windowID = s.episodeDayID ?? s.dayID
         let who = scope.id ?? scope.shopID
         let minutes = rule.silence.millis / 60_000
@@ -314,16 +705,19 @@ public struct AlertBook: Sendable {
                      rule: rule.id, scope: scope, windowType: .day, windowID: windowID, metric: "silence_s",
                      direction: .lowerIsBetter, value: .count(Swift.max(0, silent.millis / 1000)),
                      target: .count(rule.silence.millis / 1000), pace: nil, since: since, at: tick,
-                     leads: targets.teams.leads(for: scope, extra: rule.extraLeads), message: text,
+                     leads: teams.leads(for: scope, extra: rule.extraLeads), message: text,
                      isRepeat: action?.isRepeat ?? false)
     }
+
+    /// `label` of every metric, made once.
+    static let labels: [String: (String, String)] = Dictionary(uniqueKeysWithValues: Metric.allCases.map { ($0.name, label($0.name)) })
 
     /// `first_response_s` → ("first response", " s"); `conversion_rate` → ("conversion rate", "").
     static func label(_ metric: String) -> (String, String) {
         var name = Substring(metric)
         var unit = ""
         if name.hasSuffix("_s") { name = name.dropLast(2); unit = " s" }
-        return (name.replacingOccurrences(of: "_", with: " "), unit)
+        return (name.replacingOccurrences(of: "_" as Character, with: " " as Character), unit)
     }
 }
 

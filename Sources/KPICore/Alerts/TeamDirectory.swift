@@ -96,6 +96,24 @@ public struct TeamDirectory: Sendable, Hashable {
         }
     }
 
+    /// What `isQuiet` checks for `scope`, resolved once: per team whose
+    /// quiet hours decide (all of them must be quiet), its ranges. Empty
+    /// when the scope is never held.
+    public func quietRanges(_ scope: Scope) -> [[QuietHours]] {
+        switch scope.type {
+        case .agent:
+            let ts = teams(ofAgent: scope.id ?? "")
+            let ranges = ts.map { quietHours[$0.name] ?? [] }
+            // One team on shift is enough: a team without quiet hours never holds.
+            return ts.isEmpty || ranges.contains(where: \.isEmpty) ? [] : ranges
+        case .team:
+            let r = quietHours[scope.id ?? ""] ?? []
+            return r.isEmpty ? [] : [r]
+        case .shop, .channel, .campaign:
+            return []
+        }
+    }
+
     /// Problems of the quiet-hours map: unknown team names.
     public func problems() -> [RuleProblem] {
         quietHours.keys.sorted().filter { !hasTeam($0) }.map {

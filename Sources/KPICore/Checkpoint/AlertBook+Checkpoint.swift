@@ -13,15 +13,14 @@ extension AlertBook {
 
     /// The book's state as bytes (see the type's comment for what is kept).
     public func checkpoint() -> [UInt8] {
-        var w = CheckpointWriter(capacity: 1024 + tracked.count * 96)
+        var w = CheckpointWriter(capacity: 1024 + slotOf.count * 96)
         w.raw(Self.checkpointMagic)
         w.varint(Self.checkpointVersion)
         w.optionalTime(lastTick?.millis)
         var machines: [(String, AlertStateMachine)] = []
-        for key in tracked.keys.sorted() {
-            let t = tracked[key]!
+        for t in trackedInOrder {
             for (j, r) in t.rules.enumerated() where t.machines[j] != AlertStateMachine() {
-                let id = Alert.id(rule: targets.rules[r].id, scope: key.scope, windowType: t.snapshot.window.type, windowID: t.snapshot.window.id)
+                let id = Alert.id(rule: targets.rules[r].id, scope: t.key.scope, windowType: t.window.type, windowID: t.window.id)
                 machines.append((id, t.machines[j]))
             }
         }
@@ -30,9 +29,9 @@ extension AlertBook {
             w.string(id)
             m.write(to: &w)
         }
-        w.count(silences.count)
-        for scope in silences.keys.sorted() {
-            let s = silences[scope]!
+        w.count(silenceSlot.count)
+        for scope in silenceSlot.keys.sorted() {
+            let s = silenceEntries[Int(silenceSlot[scope]!)]
             w.byte(scope.type.rawValue)
             w.string(scope.shopID)
             w.optionalString(scope.id)
@@ -47,8 +46,10 @@ extension AlertBook {
 
     /// Restores the state of `checkpoint()`, then learns `current` (every
     /// window's snapshot from the restored KPI state) without evaluating and
-    /// without taking it as new activity for the no-data watch.
-    public mutating func resume(checkpoint bytes: [UInt8], current: [KPISnapshot]) throws(KPICoreError) {
+    /// without taking it as new activity for the no-data watch. (A book fed
+    /// by the engine learns with `take(from:)` instead, after
+    /// `PartitionKPIState.primeWatchedFingerprints`.)
+    public mutating func resume(checkpoint bytes: [UInt8], current: [KPISnapshot] = []) throws(KPICoreError) {
         guard bytes.count >= Self.checkpointMagic.count + CheckpointFormat.trailerSize, bytes.starts(with: Self.checkpointMagic) else {
             throw .corruptCheckpoint(reason: "not an alert book checkpoint")
         }
@@ -72,8 +73,19 @@ extension AlertBook {
             let dayID = try r.string()
             let dayStart = try r.signed()
             let machine = try AlertStateMachine(from: &r)
-            silences[scope] = Silence(lastActivity: lastActivity, dayID: dayID, dayStart: dayStart, dayMetrics: [:],
-                                      machine: machine, episodeDayID: try r.optionalString())
+            let episode = try r.optionalString()
+            if let slot = silenceSlot[scope] {
+                let was = silenceEntries[Int(slot)].machine.state == .firing, now = machine.state == .firing
+                if scope.type == .shop && was != now { troubledShops += now ? 1 : -1 }
+                silenceEntries[Int(slot)].lastActivity = lastActivity
+                silenceEntries[Int(slot)].dayID = dayID
+                silenceEntries[Int(slot)].dayStart = dayStart
+                silenceEntries[Int(slot)].machine = machine
+                silenceEntries[Int(slot)].episodeDayID = episode
+            } else {
+                addSilence(Silence(scope: scope, lastActivity: lastActivity, dayID: dayID, dayStart: dayStart,
+                                   machine: machine, episodeDayID: episode))
+            }
         }
         for s in current { store(s, watermark: s.watermark, isActivity: false) }
     }

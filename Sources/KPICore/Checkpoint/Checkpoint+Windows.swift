@@ -120,7 +120,7 @@ extension CheckpointWriter {
         counters(w.counters)
         distinctSet(w.visitors)
         distinctSet(w.buyers)
-        hashKeyed(w.inquirers) { $0.time($1) }
+        hashKeyed(w.inquirers) { $0.time($1.time) }
         hashKeyed(w.attributedPayers) { $0.count(Int($1)) }
         bool(w.dirty)
         emission(w.emitted)
@@ -183,7 +183,7 @@ extension CheckpointReader {
     }
 
     mutating func hyperLogLog() throws(KPICoreError) -> HyperLogLog {
-        var h = HyperLogLog()
+        var registers = [UInt8](repeating: 0, count: HyperLogLog.registerCount)
         let maxRank = UInt8(HyperLogLog.q + 1)
         switch try byte() {
         case 0:
@@ -196,17 +196,17 @@ extension CheckpointReader {
                 guard i < HyperLogLog.registerCount else { throw Self.corrupt("register index \(i)") }
                 let r = try byte()
                 guard r > 0 && r <= maxRank else { throw Self.corrupt("register rank \(r)") }
-                h.registers[i] = r
+                registers[i] = r
             }
         case 1:
             let all = try raw(HyperLogLog.registerCount)
             // A rank above q + 1 would index past the estimator's histogram.
             guard !all.contains(where: { $0 > maxRank }) else { throw Self.corrupt("register rank above \(maxRank)") }
-            h.registers = Array(all)
+            registers = Array(all)
         case let b:
             throw Self.corrupt("sketch kind \(b)")
         }
-        return h
+        return HyperLogLog(registers: registers)
     }
 
     mutating func rollingDistinct(threshold: Int) throws(KPICoreError) -> RollingDistinct {
@@ -330,7 +330,7 @@ extension CheckpointReader {
         w.counters = try counters()
         w.visitors = try distinctSet(threshold: threshold)
         w.buyers = try distinctSet(threshold: threshold)
-        w.inquirers = try hashKeyedDictionary { (r: inout CheckpointReader) throws(KPICoreError) in try r.time() }
+        w.inquirers = try hashKeyedDictionary { (r: inout CheckpointReader) throws(KPICoreError) in FirstInquiry(time: try r.time()) }
         w.attributedPayers = try hashKeyedDictionary { (r: inout CheckpointReader) throws(KPICoreError) in
             Int32(try r.unsigned(in: 1...UInt64(Int32.max), "attributed orders"))
         }

@@ -165,6 +165,25 @@ extension PartitionKPIState {
             let snapshot = try r.snapshot()
             evicted.append(EvictedWindow(snapshot: snapshot, changed: try r.bool()))
         }
+        rebuildConversions()
+        updateWantedQueues()
+    }
+
+    /// Which first inquiries are converted, from the buyers' payment times
+    /// (derived: not written).
+    private mutating func rebuildConversions() {
+        for s in scopes.indices {
+            let k = Int(scopes[s].shop)
+            for i in scopes[s].windows.indices where !scopes[s].windows[i].inquirers.isEmpty {
+                var converted: Int64 = 0
+                for (b, first) in scopes[s].windows[i].inquirers {
+                    let c = shops[k].buyers[b]?.hasPayment(from: first.time, through: first.time + attribution) == true
+                    if c { converted += 1 }
+                    if c != first.converted { scopes[s].windows[i].inquirers[b]!.converted = c }
+                }
+                scopes[s].windows[i].convertedInquiries = converted
+            }
+        }
     }
 
     private func readShopIDs(_ r: inout CheckpointReader) throws(KPICoreError) -> [String] {

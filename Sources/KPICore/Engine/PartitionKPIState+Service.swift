@@ -18,10 +18,10 @@ extension PartitionKPIState {
         if let buyer {
             // One lookup of the buyer for both questions below.
             let since = from == .buyer ? days.start(ofDay: p.day) : .max
-            let (inquired, hasOrders) = Self.noteMark(mark, inquiredSince: since,
-                                                      in: &shops[Int(shop)].buyers[buyer, default: BuyerHistory()])
+            let (inquired, hasOrders, converts) = Self.noteMark(mark, inquiredSince: since, attribution: attribution,
+                                                                in: &shops[Int(shop)].buyers[buyer, default: BuyerHistory()])
             // A follow-up in the same hour and day to the same agent notes no new first inquiry (six table updates saved).
-            if from == .buyer && !inquired { noteInquiry(buyer, agent: agent, at: p) }
+            if from == .buyer && !inquired { noteInquiry(buyer, agent: agent, at: p, converts: converts) }
             // Re-attribution only for a buyer with orders (most chats have none yet).
             if hasOrders { reattributeOrders(shop: shop, buyer: buyer, after: mark.time) }
         }
@@ -44,10 +44,12 @@ extension PartitionKPIState {
     /// wrote to the mark's agent earlier in the mark's UTC hour, at or after
     /// `since` (the start of its local day), so that inquiry was noted in
     /// every window and rolling hour this one falls in, at an earlier time.
-    /// `hasOrders`: the buyer has orders to re-attribute.
+    /// `hasOrders`: the buyer has orders to re-attribute. `converts`: a
+    /// payment of the buyer falls within `attribution` from the mark (for a
+    /// buyer mark, whether an inquiry first at its time is converted).
     @inline(__always)
-    static func noteMark(_ mark: ChatMark, inquiredSince since: Int64,
-                         in history: inout BuyerHistory) -> (inquired: Bool, hasOrders: Bool) {
+    static func noteMark(_ mark: ChatMark, inquiredSince since: Int64, attribution: Int64,
+                         in history: inout BuyerHistory) -> (inquired: Bool, hasOrders: Bool, converts: Bool) {
         let i = history.insert(mark)
         let hour = CivilTime.floorDiv(mark.time, 3_600_000)
         var j = i - 1
@@ -56,7 +58,9 @@ extension PartitionKPIState {
             if history.marks[j].fromBuyer && history.marks[j].agent == mark.agent { inquired = true; break }
             j -= 1
         }
-        return (inquired, !history.orders.isEmpty)
+        let converts = mark.fromBuyer && !inquired && !history.payments.isEmpty
+            && history.hasPayment(from: mark.time, through: mark.time + attribution)
+        return (inquired, !history.orders.isEmpty, converts)
     }
 
     /// Re-derives a session's turns and applies the difference, when its
@@ -176,11 +180,11 @@ extension PartitionKPIState {
     }
 
     /// A payment converts inquiries of the buyer made up to the attribution
-    /// window before it: mark those windows for recomputation.
+    /// window before it: in the windows of those inquiries.
     mutating func markConversionCandidates(shop: Int32, buyer: UInt64, payment: Int64) {
         guard let marks = shops[Int(shop)].buyers[buyer]?.marks else { return }
         for m in marks where m.fromBuyer && m.time <= payment && m.time >= payment - attribution {
-            markServiceDirty(agent: m.agent, at: place(m.time))
+            notePayment(buyer, payment: payment, inquiry: place(m.time), agent: m.agent)
         }
     }
 }

@@ -13,7 +13,7 @@ extension PartitionKPIState {
     /// output order (`KPISnapshot.outputOrder`).
     public mutating func drainChanged(emittedAt: EventTime) -> [KPISnapshot] {
         var out: [KPISnapshot] = []
-        for s in scopes.indices {
+        for s in drainCandidates() {
             for i in scopes[s].windows.indices {
                 let (snapshot, changed) = calendarSnapshot(s, scopes[s].windows[i], emittedAt: emittedAt)
                 scopes[s].windows[i].dirty = false
@@ -43,6 +43,32 @@ extension PartitionKPIState {
         evicted = []
         out.sort(by: KPISnapshot.outputOrder)
         return out
+    }
+
+    /// The scopes a drain must look at, ascending, each once: those changed
+    /// since the last drain, those whose windows' `closed` or `final` flags
+    /// flipped since, and, when the watermark hour moved, every scope (its
+    /// rolling windows slide). Without emission tracking, every scope.
+    mutating func drainCandidates() -> [Int] {
+        let hourMoved = watermarkHour != nil && watermarkHour != drainedHour
+        drainedHour = watermarkHour
+        guard tracksEmissions && !hourMoved else {
+            for s in emissionQueue { scopes[Int(s)].queued.remove(.emission) }
+            emissionQueue.removeAll(keepingCapacity: true)
+            if let wm = watermarkMillis { while let top = flagDeadlines.min, top.time <= wm { _ = flagDeadlines.removeMin() } }
+            return Array(scopes.indices)
+        }
+        var candidates = emissionQueue.map(Int.init)
+        for s in emissionQueue { scopes[Int(s)].queued.remove(.emission) }
+        emissionQueue.removeAll(keepingCapacity: true)
+        if let wm = watermarkMillis {
+            while let top = flagDeadlines.min, top.time <= wm { candidates.append(Int(flagDeadlines.removeMin().scope)) }
+        }
+        candidates.sort()
+        var unique: [Int] = []
+        unique.reserveCapacity(candidates.count)
+        for s in candidates where unique.last != s { unique.append(s) }
+        return unique
     }
 
     /// Emits again, with revision + 1, the calendar windows named although
@@ -111,26 +137,35 @@ extension PartitionKPIState {
     func calendarSnapshot(_ s: Int, _ w: WindowAggregate, emittedAt: EventTime,
                           force: Bool = false) -> (snapshot: KPISnapshot, changed: Bool) {
         let values = w.dirty ? MetricCatalog.values(for: scopes[s].scope.type, calendarView(s, w)) : w.emitted.metrics
+        let final = watermarkMillis.map { $0 >= w.end + finalHorizon } ?? false
+        let ref = calendarRef(w)
+        return snapshot(scope: s, ref: ref, values: values, final: final, last: w.emitted, emittedAt: emittedAt, force: force)
+    }
+
+    func rollingSnapshot(_ s: Int, _ w: Int, emittedAt: EventTime) -> (snapshot: KPISnapshot, changed: Bool) {
+        let h = watermarkHour!
+        let values = MetricCatalog.values(for: scopes[s].scope.type, rollingView(s, w, hour: h))
+        return snapshot(scope: s, ref: rollingRef(w), values: values, final: false, last: scopes[s].rolling.emitted[w],
+                        emittedAt: emittedAt)
+    }
+
+    /// Rolling window `w` (0 ... 2) as it stands at the watermark.
+    func rollingRef(_ w: Int) -> WindowRef {
+        let type = RollingAggregate.kinds[w]
+        let start = Int64(RollingAggregate.startHour(w, at: watermarkHour!)) * 3_600_000
+        return WindowRef(type: type, id: type.name, start: EventTime(millis: start),
+                         end: EventTime(millis: watermarkMillis!), closed: false)
+    }
+
+    /// A calendar window's identity (`2026-11-21`, `2026-W47`, `2026-11`) and bounds.
+    func calendarRef(_ w: WindowAggregate) -> WindowRef {
         let id = switch w.type {
         case .day: WindowID.dayID(w.startDay)
         case .week: WindowID.weekID(w.startDay).id
         default: WindowID.monthID(w.startDay)
         }
         let closed = watermarkMillis.map { $0 >= w.end } ?? false
-        let final = watermarkMillis.map { $0 >= w.end + finalHorizon } ?? false
-        let ref = WindowRef(type: w.type, id: id, start: EventTime(millis: w.start), end: EventTime(millis: w.end), closed: closed)
-        return snapshot(scope: s, ref: ref, values: values, final: final, last: w.emitted, emittedAt: emittedAt, force: force)
-    }
-
-    func rollingSnapshot(_ s: Int, _ w: Int, emittedAt: EventTime) -> (snapshot: KPISnapshot, changed: Bool) {
-        let h = watermarkHour!
-        let r = scopes[s].rolling
-        let values = MetricCatalog.values(for: scopes[s].scope.type, rollingView(s, w, hour: h))
-        let type = RollingAggregate.kinds[w]
-        let start = Int64(RollingAggregate.startHour(w, at: h)) * 3_600_000
-        let ref = WindowRef(type: type, id: type.name, start: EventTime(millis: start),
-                            end: EventTime(millis: watermarkMillis!), closed: false)
-        return snapshot(scope: s, ref: ref, values: values, final: false, last: r.emitted[w], emittedAt: emittedAt)
+        return WindowRef(type: w.type, id: id, start: EventTime(millis: w.start), end: EventTime(millis: w.end), closed: closed)
     }
 
     func calendarView(_ s: Int, _ w: WindowAggregate) -> AggregateView {
@@ -138,31 +173,43 @@ extension PartitionKPIState {
         v.visitors = w.visitors.count
         v.buyers = w.buyers.count
         v.inquiries = Int64(w.inquirers.count)
+        v.convertedInquiries = w.convertedInquiries
         v.attributedPayers = Int64(w.attributedPayers.count)
-        if !w.inquirers.isEmpty {
-            let buyers = shops[Int(scopes[s].shop)].buyers
-            var converted: Int64 = 0
-            for (b, first) in w.inquirers where buyers[b]?.hasPayment(from: first, through: first + attribution) == true {
-                converted += 1
-            }
-            v.convertedInquiries = converted
-        }
         return v
     }
 
-    func rollingView(_ s: Int, _ w: Int, hour h: Int32) -> AggregateView {
-        let r = scopes[s].rolling
+    /// The view of window `i` of scope `s`, read in place (a copy of the
+    /// window would retain each of its tables).
+    func calendarView(_ s: Int, window i: Int) -> AggregateView {
+        scopes[s].windows.withUnsafeBufferPointer { b in
+            var v = AggregateView(counters: b[i].counters)
+            v.visitors = b[i].visitors.count
+            v.buyers = b[i].buyers.count
+            v.inquiries = Int64(b[i].inquirers.count)
+            v.convertedInquiries = b[i].convertedInquiries
+            v.attributedPayers = Int64(b[i].attributedPayers.count)
+            return v
+        }
+    }
+
+    /// A rolling window's view at watermark hour `h`; of the derived parts,
+    /// only `parts` (each a pass over the window's ids or buyers).
+    func rollingView(_ s: Int, _ w: Int, hour h: Int32, parts: ViewParts = .all) -> AggregateView {
         let from = RollingAggregate.startHour(w, at: h)
         let fromMillis = Int64(from) * 3_600_000
-        var v = AggregateView(counters: r.counters(w, at: h))
-        v.visitors = r.visitors.count(from: from)
-        v.buyers = r.buyers.count(from: from)
-        v.attributedPayers = Int64(r.attributedPayerHours.values.reduce(0) { $0 + (($1.last ?? .min) >= from ? 1 : 0) })
-        let buyers = shops[Int(scopes[s].shop)].buyers
-        for (b, times) in r.inquiries {
-            guard let first = times.first(where: { $0 >= fromMillis }) else { continue }
-            v.inquiries += 1
-            if buyers[b]?.hasPayment(from: first, through: first + attribution) == true { v.convertedInquiries += 1 }
+        var v = AggregateView(counters: scopes[s].rolling.counters(w, at: h))
+        if parts.contains(.visitors) { v.visitors = scopes[s].rolling.visitors.count(from: from) }
+        if parts.contains(.buyers) { v.buyers = scopes[s].rolling.buyers.count(from: from) }
+        if parts.contains(.attributedPayers) {
+            v.attributedPayers = Int64(scopes[s].rolling.attributedPayerHours.values.reduce(0) { $0 + (($1.last ?? .min) >= from ? 1 : 0) })
+        }
+        if parts.contains(.inquiries) {
+            let k = Int(scopes[s].shop)
+            for (b, times) in scopes[s].rolling.inquiries {
+                guard let first = times.first(where: { $0 >= fromMillis }) else { continue }
+                v.inquiries += 1
+                if shops[k].buyers[b]?.hasPayment(from: first, through: first + attribution) == true { v.convertedInquiries += 1 }
+            }
         }
         return v
     }

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// What `PartitionKPIState.ingest` did with an event.
 public enum IngestOutcome: UInt8, Sendable, Hashable {
     /// Counted in every window it belongs to.
@@ -118,6 +120,31 @@ public struct PartitionKPIState {
     var turnDeadlines = TurnDeadlineQueue()
     /// Windows evicted since the last drain, with their last metrics.
     var evicted: [EvictedWindow] = []
+
+    // Change tracking: work proportional to change, not to the state's size.
+    /// Scopes changed since the last `drainChanged`, each once (`ChangeQueue.emission`).
+    var emissionQueue: [Int32] = []
+    /// Scopes with a watched window changed since the last `takeWatchedChanges` (`ChangeQueue.watch`).
+    var watchQueue: [Int32] = []
+    /// When calendar windows' `closed` and `final` flags flip (window end,
+    /// end + `finalHorizon`), by scope: a drain looks at those scopes again.
+    // cache: derived, not checkpointed (rebuilt from the windows)
+    var flagDeadlines = Heap<FlagDeadline>()
+    /// The watermark hour of the last drain: when it moves, every scope's
+    /// rolling windows may have changed (their hours slide).
+    // cache: derived, not checkpointed
+    var drainedHour: Int32? = nil
+    /// Whether `drainChanged` is used (the live service emits what changed
+    /// since the last drain). A backfill takes every snapshot once, at the
+    /// end (`finalSnapshots`), and keeps no emission queue.
+    public var tracksEmissions = true {
+        didSet { if tracksEmissions != oldValue { updateWantedQueues() } }
+    }
+    /// Which windows alert rules and the no-data watch read: changes to them
+    /// are queued for `takeWatchedChanges`. nil: none.
+    public var watch: WindowWatch? = nil {
+        didSet { updateWantedQueues() }
+    }
 
     // One-entry cache: consecutive events mostly fall on the same day.
     var cachedDay: Int64 = .min
@@ -359,6 +386,7 @@ public struct PartitionKPIState {
         let start = days.start(ofDay: startDay)
         let end = days.start(ofDay: nextStartDay(type, after: startDay))
         scopes[s].windows.append(WindowAggregate(type: type, startDay: startDay, start: start, end: end))
+        noteFlagDeadlines(scope: s, end: end)
         return n
     }
 
@@ -395,18 +423,57 @@ public struct PartitionKPIState {
         let s = Int(scope)
         let w = calendarSlots(s, p)
         scopes[s].add(d, w, hour: p.hour, watermarkHour: watermarkHour)
+        touch(s)
     }
 
     mutating func noteVisitor(_ id: UInt64, in scope: Int32, at p: Placement) {
         let s = Int(scope)
         let w = calendarSlots(s, p)
         scopes[s].noteVisitor(id, w, hour: p.hour, threshold: threshold)
+        touch(s)
     }
 
     mutating func noteBuyer(_ id: UInt64, in scope: Int32, at p: Placement) {
         let s = Int(scope)
         let w = calendarSlots(s, p)
         scopes[s].noteBuyer(id, w, hour: p.hour, threshold: threshold)
+        touch(s)
+    }
+
+    /// Puts scope `s` in the change queues it belongs in (once each until taken).
+    @inline(__always)
+    mutating func touch(_ s: Int) {
+        if scopes[s].queued != scopes[s].wanted { enqueue(s) }
+    }
+
+    @inline(never)
+    mutating func enqueue(_ s: Int) {
+        let missing = scopes[s].wanted.subtracting(scopes[s].queued)
+        if missing.contains(.emission) { emissionQueue.append(Int32(s)) }
+        if missing.contains(.watch) { watchQueue.append(Int32(s)) }
+        scopes[s].queued.formUnion(missing)
+    }
+
+    /// The queues scope `s` belongs in under the current settings.
+    func wantedQueues(_ s: Int) -> ChangeQueue {
+        var q = ChangeQueue()
+        if tracksEmissions { q.insert(.emission) }
+        if scopes[s].watched != 0 { q.insert(.watch) }
+        return q
+    }
+
+    /// After `tracksEmissions` or `watch` changed: every scope's watched
+    /// windows and queues again; each scope is queued once, so that the
+    /// next drain and the next watch read see everything.
+    mutating func updateWantedQueues() {
+        flagDeadlines = Heap()
+        for s in scopes.indices {
+            for w in scopes[s].windows { noteFlagDeadlines(scope: s, end: w.end) }
+            scopes[s].watched = watch?.mask(for: scopes[s].scope) ?? 0
+            scopes[s].wanted = wantedQueues(s)
+            scopes[s].queued.formIntersection(scopes[s].wanted)
+            touch(s)
+        }
     }
 
     /// The customer-service scopes credited for `agent`: the agent, its teams, the shop.
@@ -422,18 +489,20 @@ public struct PartitionKPIState {
         add(d, to: targets.shop, at: p)
     }
 
-    mutating func noteInquiry(_ buyer: UInt64, agent: Int32, at p: Placement) {
+    /// `converts`: a payment of the buyer falls within the attribution window from `p`.
+    mutating func noteInquiry(_ buyer: UInt64, agent: Int32, at p: Placement, converts: Bool) {
         let targets = serviceScopes(agent: agent)
-        noteInquiry(buyer, scope: targets.agent, at: p)
-        for team in targets.teams { noteInquiry(buyer, scope: team, at: p) }
-        noteInquiry(buyer, scope: targets.shop, at: p)
+        noteInquiry(buyer, scope: targets.agent, at: p, converts: converts)
+        for team in targets.teams { noteInquiry(buyer, scope: team, at: p, converts: converts) }
+        noteInquiry(buyer, scope: targets.shop, at: p, converts: converts)
     }
 
-    mutating func noteInquiry(_ buyer: UInt64, scope: Int32, at p: Placement) {
+    mutating func noteInquiry(_ buyer: UInt64, scope: Int32, at p: Placement, converts: Bool) {
         let s = Int(scope)
         scopes[s].rolling.noteInquiry(buyer, time: p.time)
         let w = calendarSlots(s, p)
-        scopes[s].noteInquiry(buyer, w, time: p.time)
+        scopes[s].noteInquiry(buyer, w, time: p.time, converts: converts)
+        touch(s)
     }
 
     mutating func noteAttributedPayer(_ buyer: UInt64, agent: Int32, at p: Placement, sign: Int64) {
@@ -444,22 +513,28 @@ public struct PartitionKPIState {
             for i in [w.day, w.week, w.month] where i >= 0 {
                 let n = (scopes[s].windows[Int(i)].attributedPayers[buyer] ?? 0) + Int32(sign)
                 scopes[s].windows[Int(i)].attributedPayers[buyer] = n > 0 ? n : nil
-                scopes[s].windows[Int(i)].dirty = true
+                scopes[s].windows[Int(i)].markChanged()
             }
             scopes[s].rolling.noteAttributedPayer(buyer, hour: p.hour, sign: sign)
+            touch(s)
         }
     }
 
-    /// Marks the windows containing `p` of the agent's service scopes for
-    /// recomputation (a payment can convert an earlier inquiry).
-    mutating func markServiceDirty(agent: Int32, at p: Placement) {
+    /// A payment at `payment` converts the buyer's first inquiries, at most
+    /// the attribution window before it, in the windows containing the
+    /// inquiry `p` (a buyer message to `agent`) of the agent's service scopes.
+    mutating func notePayment(_ buyer: UInt64, payment: Int64, inquiry p: Placement, agent: Int32) {
         let targets = serviceScopes(agent: agent)
         for scope in [targets.agent] + targets.teams + [targets.shop] {
             let s = Int(scope)
-            for type in Self.calendarTypes {
-                if let i = windowIndex(s, type, p, create: false) { scopes[s].windows[i].dirty = true }
-            }
+            var w = WindowSlots()
+            w.day = windowIndex(s, .day, p, create: false).map(Int32.init) ?? -1
+            w.week = windowIndex(s, .week, p, create: false).map(Int32.init) ?? -1
+            w.month = windowIndex(s, .month, p, create: false).map(Int32.init) ?? -1
+            scopes[s].notePayment(buyer, w, payment: payment, attribution: attribution)
+            // The rolling windows' conversion is computed when read.
             scopes[s].rolling.dirty = true
+            touch(s)
         }
     }
 
@@ -511,7 +586,18 @@ public struct PartitionKPIState {
 
     mutating func newScope(_ scope: Scope, shop: Int32) -> Int32 {
         scopes.append(ScopeState(scope: scope, shop: shop))
-        return Int32(scopes.count - 1)
+        let s = scopes.count - 1
+        scopes[s].watched = watch?.mask(for: scope) ?? 0
+        scopes[s].wanted = wantedQueues(s)
+        return Int32(s)
+    }
+
+    /// A window of scope `s` ending at `end` is looked at again when its
+    /// `closed` and `final` flags flip (only a drain needs that).
+    mutating func noteFlagDeadlines(scope s: Int, end: Int64) {
+        guard tracksEmissions else { return }
+        flagDeadlines.insert(FlagDeadline(time: end, scope: Int32(s)))
+        flagDeadlines.insert(FlagDeadline(time: end + finalHorizon, scope: Int32(s)))
     }
 
     /// The scope of `e`'s agent (`agent_id` present) in `shop`, created on first sight.

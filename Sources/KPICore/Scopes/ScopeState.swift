@@ -16,6 +16,8 @@ struct WindowAggregate {
     let type: WindowType
     /// Something the metrics read changed since the last drain.
     var dirty = true
+    /// Something the metrics read changed since the alert book last read it (`takeWatchedChanges`).
+    var watchDirty = true
     /// Local day number of the window's first day.
     let startDay: Int64
     let start: Int64
@@ -23,17 +25,30 @@ struct WindowAggregate {
     var counters = Counters()
     var visitors = DistinctSet()
     var buyers = DistinctSet()
-    /// Inquiring buyer → time of the buyer's first inquiry in this window to
-    /// this scope. Kept exact (not sketched): `inquiry_conversion_rate`
-    /// needs each buyer's first inquiry time.
-    var inquirers: [UInt64: Int64] = [:]
+    /// Inquiring buyer → the buyer's first inquiry in this window to this
+    /// scope and whether a payment converted it. Kept exact (not sketched):
+    /// `inquiry_conversion_rate` needs each buyer's first inquiry time.
+    var inquirers: [UInt64: FirstInquiry] = [:]
+    /// How many `inquirers` are converted, kept with every change so a
+    /// window's conversion costs no pass over its buyers.
+    var convertedInquiries: Int64 = 0
     /// Buyer → number of attributed paid orders in this window (a multiset,
     /// so a re-attribution can take a buyer out again).
     var attributedPayers: [UInt64: Int32] = [:]
     var emitted = EmissionRecord()
+    /// `AggregateView.fingerprint` when the no-data watch last looked (0: never).
+    // cache: derived, not checkpointed (primed on restore)
+    var watchedFingerprint: UInt64 = 0
 
     init(type: WindowType, startDay: Int64, start: Int64, end: Int64) {
         self.type = type; self.startDay = startDay; self.start = start; self.end = end
+    }
+
+    /// Marks the window changed for the next drain and the next watch read.
+    @inline(__always)
+    mutating func markChanged() {
+        dirty = true
+        watchDirty = true
     }
 }
 
@@ -195,6 +210,16 @@ struct ScopeState {
     let shop: Int32
     /// For an agent scope: the team scopes (same shop) the agent belongs to.
     var teams: [Int32] = []
+    /// The change queues of `PartitionKPIState` this scope is in (see
+    /// `ChangeQueue`), and those it belongs in when it changes.
+    // cache: derived, not checkpointed
+    var queued = ChangeQueue()
+    // cache: derived, not checkpointed
+    var wanted = ChangeQueue()
+    /// Window types (bit `1 << WindowType.rawValue`) an alert rule or the
+    /// no-data watch reads (`WindowWatch`).
+    // cache: derived, not checkpointed
+    var watched: UInt8 = 0
 
     init(scope: Scope, shop: Int32) { self.scope = scope; self.shop = shop }
 
@@ -221,9 +246,9 @@ struct ScopeState {
 
     @inline(__always)
     mutating func add(_ d: CounterDelta, _ w: WindowSlots, hour: Int32, watermarkHour: Int32?) {
-        if w.day >= 0 { windows[Int(w.day)].counters.add(d); windows[Int(w.day)].dirty = true }
-        if w.week >= 0 { windows[Int(w.week)].counters.add(d); windows[Int(w.week)].dirty = true }
-        if w.month >= 0 { windows[Int(w.month)].counters.add(d); windows[Int(w.month)].dirty = true }
+        if w.day >= 0 { windows[Int(w.day)].counters.add(d); windows[Int(w.day)].markChanged() }
+        if w.week >= 0 { windows[Int(w.week)].counters.add(d); windows[Int(w.week)].markChanged() }
+        if w.month >= 0 { windows[Int(w.month)].counters.add(d); windows[Int(w.month)].markChanged() }
         if let h = watermarkHour, rolling.hour != h { rolling.position(at: h) }
         rolling.add(d, hour: hour)
     }
@@ -234,46 +259,72 @@ struct ScopeState {
         // already holds is already in the week and month sets too.
         if w.day >= 0 {
             if !windows[Int(w.day)].visitors.insertUnlessHeld(id, threshold: threshold) { return }
-            windows[Int(w.day)].dirty = true
+            windows[Int(w.day)].markChanged()
         }
-        if w.week >= 0 { windows[Int(w.week)].visitors.insert(id, threshold: threshold); windows[Int(w.week)].dirty = true }
-        if w.month >= 0 { windows[Int(w.month)].visitors.insert(id, threshold: threshold); windows[Int(w.month)].dirty = true }
+        if w.week >= 0 { windows[Int(w.week)].visitors.insert(id, threshold: threshold); windows[Int(w.week)].markChanged() }
+        if w.month >= 0 { windows[Int(w.month)].visitors.insert(id, threshold: threshold); windows[Int(w.month)].markChanged() }
     }
 
     mutating func noteBuyer(_ id: UInt64, _ w: WindowSlots, hour: Int32, threshold: Int) {
         rolling.noteBuyer(id, hour: hour, threshold: threshold)
         if w.day >= 0 {
             if !windows[Int(w.day)].buyers.insertUnlessHeld(id, threshold: threshold) { return }
-            windows[Int(w.day)].dirty = true
+            windows[Int(w.day)].markChanged()
         }
-        if w.week >= 0 { windows[Int(w.week)].buyers.insert(id, threshold: threshold); windows[Int(w.week)].dirty = true }
-        if w.month >= 0 { windows[Int(w.month)].buyers.insert(id, threshold: threshold); windows[Int(w.month)].dirty = true }
+        if w.week >= 0 { windows[Int(w.week)].buyers.insert(id, threshold: threshold); windows[Int(w.week)].markChanged() }
+        if w.month >= 0 { windows[Int(w.month)].buyers.insert(id, threshold: threshold); windows[Int(w.month)].markChanged() }
     }
 
-    /// Records `buyer`'s inquiry at `time` as its first one in each window, unless an earlier one is there.
-    mutating func noteInquiry(_ buyer: UInt64, _ w: WindowSlots, time: Int64) {
+    /// Records `buyer`'s inquiry at `time` as its first one in each window,
+    /// unless an earlier one is there. `converts`: a payment of the buyer
+    /// falls within the attribution window from `time` (kpis.md
+    /// `inquiry_conversion_rate`), i.e. an inquiry first at `time` is converted.
+    mutating func noteInquiry(_ buyer: UInt64, _ w: WindowSlots, time: Int64, converts: Bool) {
         for k in 0..<3 {
             let i = k == 0 ? w.day : k == 1 ? w.week : w.month
             guard i >= 0 else { continue }
             // One hash of the key: an absent buyer's entry starts at .max.
             // An earlier first inquiry in the day is also one in its week and month.
-            if Self.keepEarliest(time, in: &windows[Int(i)].inquirers[buyer, default: .max]) {
+            let change = Self.keepEarliest(time, converts: converts, in: &windows[Int(i)].inquirers[buyer, default: FirstInquiry()])
+            if change == nil {
                 if k == 0 { return }
                 continue
             }
-            windows[Int(i)].dirty = true
+            windows[Int(i)].convertedInquiries += change!
+            windows[Int(i)].markChanged()
+        }
+    }
+
+    /// A payment at `payment` converts `buyer`'s first inquiry in the
+    /// windows `w` when that inquiry is at most `attribution` before it.
+    mutating func notePayment(_ buyer: UInt64, _ w: WindowSlots, payment: Int64, attribution: Int64) {
+        for i in [w.day, w.week, w.month] where i >= 0 {
+            guard let first = windows[Int(i)].inquirers[buyer], !first.converted,
+                  first.time <= payment, first.time >= payment - attribution else { continue }
+            windows[Int(i)].inquirers[buyer]!.converted = true
+            windows[Int(i)].convertedInquiries += 1
+            windows[Int(i)].markChanged()
         }
     }
 }
 
+/// A buyer's first inquiry in one window to one scope.
+struct FirstInquiry: Equatable {
+    var time: Int64 = .max
+    /// A payment of the buyer falls in `time ... time + attribution window`.
+    var converted = false
+}
+
 extension ScopeState {
-    /// Keeps the earliest of `first` and `time` in `first`; true when `first`
-    /// was already at or before `time` (nothing changed).
+    /// Keeps the earliest of `first` and `time` in `first`: nil when `first`
+    /// was already at or before `time` (nothing changed), else the change of
+    /// the window's converted count (−1, 0 or +1).
     @inline(__always)
-    static func keepEarliest(_ time: Int64, in first: inout Int64) -> Bool {
-        if first <= time { return true }
-        first = time
-        return false
+    static func keepEarliest(_ time: Int64, converts: Bool, in first: inout FirstInquiry) -> Int64? {
+        if first.time <= time { return nil }
+        let change = (converts ? 1 : 0) - (first.converted ? 1 : 0)
+        first = FirstInquiry(time: time, converted: converts)
+        return Int64(change)
     }
 }
 

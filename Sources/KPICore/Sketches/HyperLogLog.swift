@@ -10,28 +10,52 @@ public struct HyperLogLog: Sendable, Hashable {
     /// q = 64 − p: the rank of a register is 1 ... q + 1.
     static let q = 64 - precision
 
-    var registers: [UInt8]
+    private(set) var registers: [UInt8]
+    /// `histogram[k]`: registers of rank k (0 ... q + 1), kept with every
+    /// insert so that `estimate` costs a pass over 50 counts, not over the
+    /// 65,536 registers (a window's distinct count is read at every alert
+    /// evaluation that watches it).
+    // cache: derived, not checkpointed (rebuilt from the registers)
+    private var histogram: [Int32]
 
-    public init() { registers = [UInt8](repeating: 0, count: Self.registerCount) }
+    public init() {
+        registers = [UInt8](repeating: 0, count: Self.registerCount)
+        histogram = [Int32](repeating: 0, count: Self.q + 2)
+        histogram[0] = Int32(Self.registerCount)
+    }
 
+    /// A sketch with these registers (a checkpoint's).
+    init(registers: [UInt8]) {
+        precondition(registers.count == Self.registerCount)
+        self.registers = registers
+        histogram = [Int32](repeating: 0, count: Self.q + 2)
+        for r in registers { histogram[Int(r)] += 1 }
+    }
 
     public mutating func insert(hash: UInt64) {
         let (index, rank) = Self.register(of: hash, precision: Self.precision, q: Self.q)
-        registers.withUnsafeMutableBufferPointer { r in
-            if r[index] < rank { r[index] = rank }
+        let old = registers.withUnsafeMutableBufferPointer { r -> UInt8 in
+            let old = r[index]
+            if old < rank { r[index] = rank }
+            return old
+        }
+        if old < rank {
+            histogram.withUnsafeMutableBufferPointer { h in
+                h[Int(old)] -= 1
+                h[Int(rank)] += 1
+            }
         }
     }
 
     /// Union: afterwards this sketch estimates |A ∪ B|.
     public mutating func merge(_ other: HyperLogLog) {
         for i in registers.indices where other.registers[i] > registers[i] { registers[i] = other.registers[i] }
+        self = HyperLogLog(registers: registers)
     }
 
     /// The cardinality estimate, rounded to the nearest integer.
     public var estimate: Int64 {
-        var histogram = [Int](repeating: 0, count: Self.q + 2)
-        for r in registers { histogram[Int(r)] += 1 }
-        return Self.estimate(histogram: histogram, registerCount: Self.registerCount)
+        Self.estimate(histogram: histogram.map(Int.init), registerCount: Self.registerCount)
     }
 
     /// The register of `hash` (its top `precision` bits) and its rank: the

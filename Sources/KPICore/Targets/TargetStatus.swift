@@ -64,21 +64,29 @@ extension TargetRule {
     /// hold a full span and face the full target.
     func read(_ snapshot: KPISnapshot, at time: EventTime, closed: Bool, hysteresis: ExactRatio,
               fraction: () -> ExactRatio) -> TargetReading {
-        let value = snapshot[metric: metric]
-        let kind = MetricCatalog.kind(of: metric) ?? .total
+        read(value: snapshot[metric: metric], sample: MetricCatalog.sampleSize(of: metric, in: snapshot),
+             window: snapshot.window, at: time, closed: closed, hysteresis: hysteresis, fraction: fraction)
+    }
+
+    /// `read` from the metric's value and sample (`MetricCatalog.sampleSize`;
+    /// nil for totals) in `window`.
+    func read(value: MetricValue?, sample: Int64?, window: WindowRef, at time: EventTime, closed: Bool,
+              hysteresis: ExactRatio, kind: MetricKind? = nil, direction: MetricDirection? = nil,
+              fraction: () -> ExactRatio) -> TargetReading {
+        let kind = kind ?? MetricCatalog.kind(of: metric) ?? .total
+        let direction = direction ?? self.direction
         var threshold = target.exact
         var pace: ExactRatio?
         if kind == .total {
-            if !closed && snapshot.window.type.isCalendar {
-                if time - snapshot.window.start < minElapsed {
+            if !closed && window.type.isCalendar {
+                if time - window.start < minElapsed {
                     return TargetReading(status: .insufficientSample, condition: .unknown, value: value, pace: nil)
                 }
                 threshold = Pace.threshold(target, fraction: fraction())
                 pace = threshold
             }
         } else {
-            let sample = MetricCatalog.sampleSize(of: metric, in: snapshot) ?? 0
-            if sample < minSample {
+            if (sample ?? 0) < minSample {
                 return TargetReading(status: .insufficientSample, condition: .unknown, value: value, pace: nil)
             }
         }
@@ -125,8 +133,13 @@ public struct TargetBook: Sendable {
 
     /// Indexes of the rules judging this snapshot, in config order.
     public func ruleIndexes(selecting snapshot: KPISnapshot) -> [Int] {
-        (index[Self.key(snapshot.scope.type, snapshot.window.type)] ?? []).filter {
-            rules[$0].selects(snapshot.scope, windowType: snapshot.window.type, teams: teams)
+        ruleIndexes(scope: snapshot.scope, windowType: snapshot.window.type)
+    }
+
+    /// Indexes of the rules judging a scope's windows of a type, in config order.
+    public func ruleIndexes(scope: Scope, windowType: WindowType) -> [Int] {
+        (index[Self.key(scope.type, windowType)] ?? []).filter {
+            rules[$0].selects(scope, windowType: windowType, teams: teams)
         }
     }
 

@@ -24,6 +24,14 @@ public struct ZoneRules: Sendable {
         zone.secondsFromGMT(for: Self.date(time.millis))
     }
 
+    /// The UTC offset at `time`, and the instant it holds until (the zone's
+    /// next transition; `.max` when none is known).
+    func utcOffset(at time: EventTime) -> (seconds: Int, until: Int64) {
+        let date = Self.date(time.millis)
+        let until = zone.nextDaylightSavingTimeTransition(after: date).map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? .max
+        return (zone.secondsFromGMT(for: date), until)
+    }
+
     /// The local calendar day (days since 1970-01-01) containing `millis`.
     func localDay(containing millis: Int64) -> Int64 {
         CivilTime.floorDiv(millis + Int64(utcOffsetSeconds(at: EventTime(millis: millis))) * 1000, 86_400_000)
@@ -37,5 +45,27 @@ public struct ZoneRules: Sendable {
         let offset = Int64(zone.secondsFromGMT(for: Self.date(noonLocal))) * 1000
         let start = calendar.startOfDay(for: Self.date(noonLocal - offset))
         return Int64((start.timeIntervalSince1970 * 1000).rounded())
+    }
+}
+
+/// The UTC offset of the last instant asked for, kept until the zone's next
+/// transition: for clocks that move forward (evaluation ticks), one
+/// Foundation call per offset change instead of one per tick.
+struct ZoneOffsetCache: Sendable {
+    private var from: Int64 = .max
+    private var until: Int64 = .min
+    private var seconds = 0
+
+    /// Seconds east of UTC at `time`.
+    mutating func utcOffsetSeconds(at time: EventTime, _ rules: ZoneRules) -> Int {
+        if time.millis >= from && time.millis < until { return seconds }
+        let (s, u) = rules.utcOffset(at: time)
+        (from, until, seconds) = (time.millis, u, s)
+        return s
+    }
+
+    /// Milliseconds since the local epoch at `time` (UTC time + offset).
+    mutating func localMillis(_ time: EventTime, _ rules: ZoneRules) -> Int64 {
+        time.millis + Int64(utcOffsetSeconds(at: time, rules)) * 1000
     }
 }

@@ -81,151 +81,86 @@ public struct BackfillJob {
         var all: [TopicPartition] = []
         for t in inputs { for p in 0..<partitionCount { all.append(TopicPartition(t, p)) } }
 
-        // Where to start and where to stop, per input partition.
-        var start: [TopicPartition: Int64] = [:]
-        var end: [TopicPartition: Int64] = [:]
-        for tp in all { end[tp] = try consumer.watermarkOffsets(tp).high }
-        if let from {
-            start = try consumer.offsetsForTimes(Dictionary(uniqueKeysWithValues: all.map { ($0, from.millis) }))
-        } else {
-            for tp in all { start[tp] = try consumer.watermarkOffsets(tp).low }
-        }
+        // Where to start and where to stop, per input partition: two requests
+        // for every partition's offsets, one per time asked.
+        let watermarks = try consumer.watermarkOffsets(all)
+        let lows = watermarks.mapValues(\.low)
+        let starts: [TopicPartition: StartPosition] = try from.map {
+            try consumer.startPositions(atOrAfter: $0.millis, lows: lows)
+        } ?? lows.mapValues { .offset($0) }
+        var ends = watermarks.mapValues(\.high)
+        var stopTimes: [TopicPartition: Int64] = [:]
         if let until {
-            let u = try consumer.offsetsForTimes(Dictionary(uniqueKeysWithValues: all.map { ($0, until.millis) }))
-            for tp in all { end[tp] = min(end[tp]!, u[tp]!) }
-        }
-
-        var works: [PartitionWork] = []
-        var aligners: [InputAligner] = Array(repeating: InputAligner(pool: ChunkPool()), count: Int(partitionCount))
-        for p in 0..<partitionCount {
-            works.append(service.partitionWork(state: try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from)))
-        }
-        let now = emittedAt()
-        var remaining = 0
-        var toAssign: [TopicPartition: Int64] = [:]
-        for tp in all {
-            if start[tp]! < end[tp]! {
-                toAssign[tp] = start[tp]!
-                remaining += 1
-            } else {
-                aligners[Int(tp.partition)].settled[Int(topics.input(named: tp.topic)!.rawValue)] = true
+            for (tp, position) in try consumer.startPositions(atOrAfter: until.millis, lows: lows) {
+                switch position {
+                case .offset(let o): ends[tp] = min(ends[tp]!, o)
+                case .firstAtOrAfter(let time, _): stopTimes[tp] = time
+                }
             }
         }
-        let decoder = EventDecoder(fractionDigits: configuration.fractionDigits)
+
+        let pipeline = RecordPipeline(topics: topics, configuration: configuration, deadLetters: deadLetters)
+        pipeline.runLength = runLength
+        pipeline.heldBackLimit = heldBackLimit
+        for p in 0..<partitionCount {
+            let state = try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from)
+            pipeline.add(p, work: service.partitionWork(state: state, emits: false), shape: .runs)
+        }
+        var toAssign: [TopicPartition: Int64] = [:]
+        var totalToRead: Int64 = 0
+        for tp in all {
+            let part = pipeline[tp.partition]!
+            let input = topics.input(named: tp.topic)!
+            part.setRange(input, from: starts[tp]!, to: ends[tp]!)
+            part.cursors[Int(input.rawValue)].stopAtTime = stopTimes[tp]
+            if !part.cursors[Int(input.rawValue)].finished {
+                toAssign[tp] = starts[tp]!.readFrom
+                totalToRead += ends[tp]! - starts[tp]!.readFrom
+            }
+        }
         var summary = BackfillSummary()
         summary.partitions = Int(partitionCount)
         var paused: Set<TopicPartition> = []
-        // Per input partition, at `input × partitionCount + partition` (flat
-        // arrays: the per-record checks below are on the hot path, where
-        // `TopicPartition` keys cost a string hash each).
-        let slots = Int(partitionCount)
-        var stopAt = [Int64](repeating: 0, count: 3 * slots)
-        var finished = [Bool](repeating: false, count: 3 * slots)
-        for tp in all { stopAt[Int(topics.input(named: tp.topic)!.rawValue) * slots + Int(tp.partition)] = end[tp]! }
-        // The input of the previous record's topic (records come in runs of one topic).
-        var lastTopic = "", lastInput = InputTopic.orders
-        let totalToRead = all.reduce(Int64(0)) { $0 + max(0, end[$1]! - start[$1]!) }
-
-        /// Feeds released events of one partition to its KPI state.
-        func drain(_ p: Int) throws {
-            try aligners[p].release(upcoming: { works[p].prefetch($0) }) { pending, input, arena in
-                switch works[p].ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: { now }) {
-                case .counted: summary.counted += 1
-                case .duplicate: summary.duplicates += 1
-                case let outcome:
-                    let (reason, detail) = Self.rejection(outcome, pending, works[p].state, configuration)
-                    try deadLetters.reject(
-                        sourceTopic: topics.name(of: input), partition: Int32(p), offset: pending.offset,
-                        key: pending.key.map { Array(arena[$0]) }, value: Array(arena[pending.value]),
-                        timestampMillis: pending.recordTimestamp?.millis, reason: reason.code, detail: detail)
-                }
-            }
-        }
+        var remaining = toAssign.count
 
         if !toAssign.isEmpty { try consumer.assign(toAssign) }
-        var touched = [Bool](repeating: false, count: slots)
-        var touchedList: [Int] = []
         while remaining > 0 && !stop.isRequested {
             try consumer.poll(maxRecords: 5000, timeout: .milliseconds(100)) { (batch: ConsumerBatch) throws in
-                for i in 0..<batch.count {
-                    let r = batch[i]
-                    if r.topic != lastTopic {
-                        guard let input = topics.input(named: r.topic) else { continue }
-                        (lastTopic, lastInput) = (r.topic, input)
-                    }
-                    let input = lastInput
-                    let p = Int(r.partition)
-                    guard p >= 0 && p < slots else { continue }
-                    let slot = Int(input.rawValue) * slots + p
-                    guard r.offset < stopAt[slot], !finished[slot] else { continue }
-                    summary.consumed += 1
-                    let recordTime = r.timestampMillis.map(EventTime.init(millis:))
-                    if let value = r.value {
-                        do throws(EventRejection) {
-                            let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
-                            aligners[p].append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
-                        } catch {
-                            try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: Array(value), timestampMillis: r.timestampMillis, reason: error.reason.code, detail: error.detail)
-                        }
-                    } else {
-                        try deadLetters.reject(sourceTopic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) }, value: nil, timestampMillis: r.timestampMillis, reason: RejectReason.malformedJSON.code, detail: "null payload")
-                    }
-                    if r.offset + 1 >= stopAt[slot] {
-                        finished[slot] = true
-                        remaining -= 1
-                        aligners[p].settled[Int(input.rawValue)] = true
-                    }
-                    if !touched[p] { touched[p] = true; touchedList.append(p) }
-                }
+                try pipeline.feed(batch)
             }
-            touchedList.sort()
-            var held = 0
-            for p in aligners.indices { held += aligners[p].buffered }
-            for p in touchedList { touched[p] = false }
-            if held > heldBackLimit {
-                for p in aligners.indices where aligners[p].buffered > 0 { try drain(p) }
-            } else {
-                for p in touchedList where aligners[p].buffered >= runLength { try drain(p) }
-            }
-            touchedList.removeAll(keepingCapacity: true)
-            // Keep a running input from racing ahead of the others without bound.
-            for tp in toAssign.keys where !finished[Int(topics.input(named: tp.topic)!.rawValue) * slots + Int(tp.partition)] {
-                let n = aligners[Int(tp.partition)].buffered(topics.input(named: tp.topic)!)
+            try pipeline.release()
+            remaining = 0
+            for tp in toAssign.keys {
+                let input = topics.input(named: tp.topic)!
+                guard let part = pipeline[tp.partition], !part.cursors[Int(input.rawValue)].finished else { continue }
+                remaining += 1
+                // Keep a running input from racing ahead of the others without bound.
+                let n = part.aligner.buffered(input)
                 if n > pauseAbove && !paused.contains(tp) {
                     try consumer.pause([tp]); paused.insert(tp)
                 } else if n < pauseAbove / 4 && paused.contains(tp) {
                     try consumer.resume([tp]); paused.remove(tp)
                 }
             }
-            progress.update("backfill: \(summary.consumed) / \(totalToRead) records, \(summary.deadLettered + deadLetters.total) dead-lettered")
+            progress.update("backfill: \(pipeline.tallies.consumed + pipeline.tallies.skipped) / \(totalToRead) records, \(deadLetters.total) dead-lettered")
         }
-        if stop.isRequested { throw ServiceError(.interrupted, "Backfill interrupted after \(summary.consumed) of \(totalToRead) records; nothing written") }
-        for p in 0..<Int(partitionCount) { try drain(p) }
+        if stop.isRequested { throw ServiceError(.interrupted, "Backfill interrupted after \(pipeline.tallies.consumed) of \(totalToRead) records; nothing written") }
+        try pipeline.releaseAll()
         try deadLetters.flush()
+        summary.consumed = pipeline.tallies.consumed
+        summary.counted = pipeline.tallies.counted
+        summary.duplicates = pipeline.tallies.duplicates
         summary.deadLettered = deadLetters.total
         summary.deadLetteredByReason = deadLetters.countsByReason
 
+        let now = emittedAt()
         var snapshots: [KPISnapshot] = []
         var alerts: [Alert] = []
-        for p in 0..<Int(partitionCount) {
-            snapshots.append(contentsOf: works[p].takeSnapshots(emittedAt: now))
-            alerts.append(contentsOf: works[p].takeAlerts())
+        for part in pipeline.held {
+            snapshots.append(contentsOf: part.work.finalSnapshots(emittedAt: now))
+            alerts.append(contentsOf: part.work.takeAlerts())
         }
         snapshots.sort(by: KPISnapshot.outputOrder)
         return BackfillResult(snapshots: snapshots, summary: summary, alerts: alerts)
-    }
-}
-
-extension BackfillJob {
-    /// The dead-letter reason and text for an event the KPI state refused.
-    static func rejection(_ outcome: IngestOutcome, _ pending: PendingEvent, _ state: PartitionKPIState, _ configuration: KPIConfiguration) -> (RejectReason, String) {
-        let zone = configuration.timeZoneID
-        func text(_ t: EventTime) -> String { CivilTime.rfc3339(t, utcOffsetSeconds: 0, milliseconds: true) }
-        if outcome == .future {
-            let record = pending.recordTimestamp.map(text) ?? "none"
-            return (.future, "event time \(text(pending.event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of its record timestamp \(record)")
-        }
-        let watermark = state.watermark.map(text) ?? "none"
-        return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")
     }
 }

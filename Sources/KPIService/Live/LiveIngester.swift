@@ -186,11 +186,11 @@ public final class LiveIngester {
         var releasedNext: [Int64?] = [nil, nil, nil]
         try part.aligner.release(upcoming: { part.work.prefetch($0) }) { pending, input, arena in
             releasedNext[Int(input.rawValue)] = pending.offset + 1
-            switch part.work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, emittedAt: clock) {
+            switch part.work.ingest(pending.event, recordTimestamp: pending.recordTimestamp) {
             case .counted: tallies.counted += 1
             case .duplicate: tallies.duplicates += 1
             case let outcome:
-                let (reason, detail) = BackfillJob.rejection(outcome, pending, part.work.state, kpi)
+                let (reason, detail) = RecordPipeline.rejection(outcome, pending, watermark: part.work.state.watermark, kpi)
                 try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) }, Array(arena[pending.value]), pending.recordTimestamp?.millis, reason.code, detail)
             }
         }

@@ -1,0 +1,44 @@
+/// The change queues a scope can be in (`PartitionKPIState`): each is a list
+/// of scopes changed since its consumer last took it, so that emitting
+/// snapshots and evaluating alerts cost what changed, not what is held.
+struct ChangeQueue: OptionSet, Sendable, Hashable {
+    let rawValue: UInt8
+    /// Changed since the last `drainChanged` (live emission).
+    static let emission = ChangeQueue(rawValue: 1)
+    /// A watched window (`WindowWatch`) changed since the last `takeWatchedChanges`.
+    static let watch = ChangeQueue(rawValue: 2)
+}
+
+/// When a scope's calendar window flips its `closed` or `final` flag: the
+/// drain looks at the scope again once the watermark has passed `time`.
+struct FlagDeadline: Comparable, Sendable {
+    var time: Int64
+    var scope: Int32
+    static func < (a: FlagDeadline, b: FlagDeadline) -> Bool { (a.time, a.scope) < (b.time, b.scope) }
+}
+
+/// Which windows of which scopes something reads as they change: the
+/// windows a target rule judges (`TargetBook`), and the day windows of the
+/// scope types the no-data watch follows. Changes to them are queued for
+/// `PartitionKPIState.takeWatchedChanges`.
+public struct WindowWatch: Sendable {
+    let targets: TargetBook?
+    let silenceScopeTypes: Set<ScopeType>
+
+    public init(targets: TargetBook?, silenceScopeTypes: Set<ScopeType>) {
+        self.targets = targets
+        self.silenceScopeTypes = silenceScopeTypes
+    }
+
+    /// Bit `1 << WindowType.rawValue` for each window type of `scope` watched.
+    public func mask(for scope: Scope) -> UInt8 {
+        var m: UInt8 = 0
+        if silenceScopeTypes.contains(scope.type) { m |= 1 << WindowType.day.rawValue }
+        if let targets {
+            for w in WindowType.allCases where !targets.ruleIndexes(scope: scope, windowType: w).isEmpty {
+                m |= 1 << w.rawValue
+            }
+        }
+        return m
+    }
+}

@@ -1,0 +1,281 @@
+import KafkaClient
+import KPICore
+
+/// How far one input topic partition has been read and counted, and where
+/// reading it stops.
+struct InputCursor {
+    /// Records before the first one whose timestamp is at or after this time
+    /// are read but skipped (a replay from a time the broker could not look up).
+    var skipBefore: Int64?
+    /// The first offset not to read (a backfill's end offset); `.max`: none.
+    var stopAt: Int64 = .max
+    /// The first record whose timestamp is at or after this time ends the
+    /// input (backfill `--until` the broker could not look up).
+    var stopAtTime: Int64?
+    /// Nothing more is wanted from the input.
+    var finished = false
+    /// The offset after the last record read (or where reading starts).
+    var readNext: Int64?
+    /// The offset after the last record given to the KPI state.
+    var releasedNext: Int64?
+}
+
+/// How a partition's buffered events are handed to its KPI state.
+enum ReleaseShape: Equatable {
+    /// Held until the partition has a run of `PartitionKPIState.preferredRunLength`
+    /// (or its inputs end): a replay, where a long run keeps the partition's
+    /// state in the CPU caches.
+    case runs
+    /// At every poll: a live consumer, where holding events back would delay the dashboard.
+    case eachPoll
+}
+
+/// One input partition (the same number on the three input topics) in the
+/// pipeline: its appraisal, its aligner and its input cursors.
+final class PipelinePartition {
+    let number: Int32
+    let work: PartitionWork
+    var aligner: InputAligner
+    var cursors = [InputCursor](repeating: InputCursor(), count: 3)
+    var shape: ReleaseShape
+    /// Records of it came in the current poll.
+    var touched = false
+
+    init(number: Int32, work: PartitionWork, shape: ReleaseShape, pool: ChunkPool) {
+        self.number = number
+        self.work = work
+        self.shape = shape
+        self.aligner = InputAligner(pool: pool)
+    }
+
+    /// Sets where an input is read from and to; an input with nothing to read is settled.
+    func setRange(_ input: InputTopic, from start: StartPosition, to end: Int64) {
+        let i = Int(input.rawValue)
+        cursors[i].readNext = start.readFrom
+        cursors[i].stopAt = end
+        if case .firstAtOrAfter(let time, _) = start { cursors[i].skipBefore = time }
+        if start.readFrom >= end {
+            cursors[i].finished = true
+            aligner.settled[i] = true
+        }
+    }
+
+    /// Whether every input has delivered all that is wanted of it.
+    var finished: Bool { cursors.allSatisfy(\.finished) }
+
+    /// The next offset to commit for an input: nothing buffered before it is unprocessed.
+    func processedUpTo(_ input: InputTopic) -> Int64? {
+        let i = Int(input.rawValue)
+        return aligner.buffered(input) > 0 ? cursors[i].releasedNext : cursors[i].readNext
+    }
+}
+
+/// What the pipeline read and did, record for record:
+/// `consumed == counted + duplicates + dead-lettered`; `skipped` records
+/// were read but lie outside the replay (before its start time, after its end).
+struct PipelineTallies {
+    var consumed = 0
+    var counted = 0
+    var duplicates = 0
+    /// Read but before a replay's start time, or past its end.
+    var skipped = 0
+}
+
+/// The one path records take from a poll to the KPI state, whoever drives it
+/// (a backfill, a restore by replay, the live consumer): decode, skip what
+/// the replay excludes, dead-letter what is rejected, merge each partition's
+/// three inputs in event time (`InputAligner`), and count each partition's
+/// events in the shape its driver asks for (`ReleaseShape`). Synchronous, on
+/// the consumer's thread; no copies of partition state.
+final class RecordPipeline {
+    let topics: TopicNames
+    let configuration: KPIConfiguration
+    private let decoder: EventDecoder
+    private let deadLetters: DeadLetterSink
+    /// Rejections by reason code, as they happen (the live service's metrics).
+    var onRejected: (String) -> Void = { _ in }
+    /// By partition number; nil: not held here.
+    private(set) var partitions: [PipelinePartition?] = []
+    private let pool = ChunkPool()
+    private(set) var tallies = PipelineTallies()
+    /// Buffered events of all partitions together above which every
+    /// partition's are released, whatever the shape says: bounds what
+    /// collecting runs holds back when there are many partitions (an event
+    /// and its record take ~0.55 KB here).
+    var heldBackLimit = 131_072
+    /// Events a partition collects in the `runs` shape before they are released.
+    var runLength = PartitionKPIState.preferredRunLength
+    private var touchedList: [Int32] = []
+    /// Consumed records per input topic in the current poll.
+    private(set) var consumedInPoll = [0, 0, 0]
+
+    init(topics: TopicNames, configuration: KPIConfiguration, deadLetters: DeadLetterSink) {
+        self.topics = topics
+        self.configuration = configuration
+        self.decoder = EventDecoder(fractionDigits: configuration.fractionDigits)
+        self.deadLetters = deadLetters
+    }
+
+    subscript(_ p: Int32) -> PipelinePartition? {
+        Int(p) < partitions.count && p >= 0 ? partitions[Int(p)] : nil
+    }
+
+    /// All partitions held, ascending.
+    var held: [PipelinePartition] { partitions.compactMap { $0 } }
+
+    /// Starts holding a partition.
+    @discardableResult
+    func add(_ p: Int32, work: PartitionWork, shape: ReleaseShape) -> PipelinePartition {
+        if partitions.count <= Int(p) { partitions += Array(repeating: nil, count: Int(p) + 1 - partitions.count) }
+        let part = PipelinePartition(number: p, work: work, shape: shape, pool: pool)
+        partitions[Int(p)] = part
+        return part
+    }
+
+    /// Stops holding a partition (its buffered events are dropped: call `release` first).
+    func remove(_ p: Int32) {
+        guard Int(p) < partitions.count else { return }
+        partitions[Int(p)] = nil
+    }
+
+    /// Takes one poll's records: decodes each, skips or rejects it, or
+    /// buffers it in its partition's aligner. Records of partitions not held
+    /// are ignored.
+    func feed(_ batch: ConsumerBatch) throws {
+        consumedInPoll = [0, 0, 0]
+        // The input of the previous record's topic (records come in runs of one topic).
+        var lastTopic = "", lastInput = InputTopic.orders
+        for i in 0..<batch.count {
+            let r = batch[i]
+            if r.topic != lastTopic {
+                guard let input = topics.input(named: r.topic) else { continue }
+                (lastTopic, lastInput) = (r.topic, input)
+            }
+            let input = lastInput
+            guard let part = self[r.partition] else { continue }
+            let k = Int(input.rawValue)
+            guard !part.cursors[k].finished, r.offset < part.cursors[k].stopAt else { continue }
+            part.cursors[k].readNext = r.offset + 1
+            part.aligner.settled[k] = false
+            if !part.touched { part.touched = true; touchedList.append(r.partition) }
+            defer {
+                if r.offset + 1 >= part.cursors[k].stopAt { finish(part, input) }
+            }
+            if let stop = part.cursors[k].stopAtTime, (r.timestampMillis ?? .min) >= stop {
+                tallies.skipped += 1
+                finish(part, input)
+                continue
+            }
+            if let skip = part.cursors[k].skipBefore {
+                guard (r.timestampMillis ?? .min) >= skip else {
+                    tallies.skipped += 1
+                    continue
+                }
+                part.cursors[k].skipBefore = nil
+            }
+            tallies.consumed += 1
+            consumedInPoll[k] += 1
+            let recordTime = r.timestampMillis.map(EventTime.init(millis:))
+            guard let value = r.value else {
+                try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, nil, r.timestampMillis,
+                           RejectReason.malformedJSON.code, "null payload")
+                continue
+            }
+            do throws(EventRejection) {
+                let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
+                part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
+            } catch {
+                try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis,
+                           error.reason.code, error.detail)
+            }
+        }
+    }
+
+    /// Nothing more is wanted from an input of a partition.
+    func finish(_ part: PipelinePartition, _ input: InputTopic) {
+        part.cursors[Int(input.rawValue)].finished = true
+        part.aligner.settled[Int(input.rawValue)] = true
+    }
+
+    /// An input partition has nothing more for now (its end was reached):
+    /// the aligner does not wait for it.
+    func reachedEnd(_ p: Int32, _ input: InputTopic) {
+        guard let part = self[p] else { return }
+        part.aligner.settled[Int(input.rawValue)] = true
+        if !part.touched { part.touched = true; touchedList.append(p) }
+    }
+
+    /// Releases the buffered events of the partitions touched since the last
+    /// call, each in its shape (and all of them once they hold more than
+    /// `heldBackLimit` together); returns the partitions released, ascending.
+    /// `consumerLag`: per partition, for alert inhibition (live).
+    @discardableResult
+    func release(consumerLag: (Int32) -> Int64 = { _ in 0 }) throws -> [Int32] {
+        touchedList.sort()
+        var held = 0
+        for case let part? in partitions { held += part.aligner.buffered }
+        var out: [Int32] = []
+        if held > heldBackLimit {
+            for case let part? in partitions where part.aligner.buffered > 0 {
+                try drain(part, consumerLag: consumerLag(part.number))
+                out.append(part.number)
+            }
+        } else {
+            for p in touchedList {
+                guard let part = self[p] else { continue }
+                if part.shape == .eachPoll || part.aligner.buffered >= runLength || part.finished {
+                    try drain(part, consumerLag: consumerLag(p))
+                    out.append(p)
+                }
+            }
+        }
+        for p in touchedList { self[p]?.touched = false }
+        touchedList.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// Releases everything buffered (the end of a replay).
+    func releaseAll() throws {
+        for case let part? in partitions where part.aligner.buffered > 0 { try drain(part, consumerLag: 0) }
+    }
+
+    /// Feeds a partition's aligned events to its KPI state.
+    func drain(_ part: PipelinePartition, consumerLag: Int64) throws {
+        let work = part.work
+        let p = part.number
+        try part.aligner.release(upcoming: { work.prefetch($0) }) { pending, input, arena in
+            part.cursors[Int(input.rawValue)].releasedNext = pending.offset + 1
+            switch work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, consumerLag: consumerLag) {
+            case .counted: tallies.counted += 1
+            case .duplicate: tallies.duplicates += 1
+            case let outcome:
+                let (reason, detail) = Self.rejection(outcome, pending, watermark: work.state.watermark, configuration)
+                try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) },
+                           Array(arena[pending.value]), pending.recordTimestamp?.millis, reason.code, detail)
+            }
+        }
+    }
+
+    private func reject(_ topic: String, _ partition: Int32, _ offset: Int64, _ key: [UInt8]?, _ value: [UInt8]?,
+                        _ ts: Int64?, _ reason: String, _ detail: String) throws {
+        try deadLetters.reject(sourceTopic: topic, partition: partition, offset: offset, key: key, value: value,
+                               timestampMillis: ts, reason: reason, detail: detail)
+        onRejected(reason)
+    }
+
+    /// Buffered events of one input of one partition (to pause an input racing ahead of the others).
+    func buffered(_ p: Int32, _ input: InputTopic) -> Int { self[p]?.aligner.buffered(input) ?? 0 }
+
+    /// The dead-letter reason and text for an event the KPI state refused.
+    static func rejection(_ outcome: IngestOutcome, _ pending: PendingEvent, watermark: EventTime?,
+                          _ configuration: KPIConfiguration) -> (RejectReason, String) {
+        let zone = configuration.timeZoneID
+        func text(_ t: EventTime) -> String { CivilTime.rfc3339(t, utcOffsetSeconds: 0, milliseconds: true) }
+        if outcome == .future {
+            let record = pending.recordTimestamp.map(text) ?? "none"
+            return (.future, "event time \(text(pending.event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of its record timestamp \(record)")
+        }
+        let watermark = watermark.map(text) ?? "none"
+        return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")
+    }
+}
