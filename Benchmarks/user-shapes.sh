@@ -261,7 +261,7 @@ run_restore() { # shape rep → sets k_records k_wall k_cpu k_rss
 }
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print 0 }'; }
-human() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2fM", r / 1e6; else if (r >= 1e3) printf "%.0fk", r / 1e3; else printf "%d", r }'; }
+human() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2fM", r / 1e6; else if (r >= 1e5) printf "%.0fk", r / 1e3; else if (r >= 1e3) printf "%.1fk", r / 1e3; else printf "%d", r }'; }
 
 for shape in "${shapes[@]}"; do
     ds=$(dataset_of "$shape")
@@ -304,15 +304,17 @@ range() { # shape col format [human]
 
 header=("shape" "rep" "records read" "plain wall s" "plain rec/s" "kpi-ingest wall s" "kpi-ingest rec/s" "kpi-ingest CPU s" "peak RSS MB" "ratio")
 table_rows=()
-for r in "${rows[@]}"; do
-    read -r shape rep n ps pr ks kr cpu rss ratio <<<"$r"
-    table_rows+=("$shape|$rep|$n|$ps|$(human "$pr")|$ks|$(human "$kr")|$cpu|$rss|$ratio")
-done
 declare -A seen=()
-for r in "${rows[@]}"; do
-    shape=${r%% *}
+for first in "${rows[@]}"; do
+    shape=${first%% *}
     [[ -n "${seen[$shape]:-}" ]] && continue
     seen[$shape]=1
+    # The shape's repetitions, then their median and range.
+    for r in "${rows[@]}"; do
+        [[ "${r%% *}" == "$shape" ]] || continue
+        read -r _ rep n ps pr ks kr cpu rss ratio <<<"$r"
+        table_rows+=("$shape|$rep|$n|$ps|$(human "$pr")|$ks|$(human "$kr")|$cpu|$rss|$ratio")
+    done
     table_rows+=("$shape|median (range)|$(range "$shape" 3 %d)|$(range "$shape" 4 %.2f)|$(range "$shape" 5 x human)|$(range "$shape" 6 %.2f)|$(range "$shape" 7 x human)|$(range "$shape" 8 %.1f)|$(range "$shape" 9 %d)|$(range "$shape" 10 %.3f)")
 done
 

@@ -49,7 +49,7 @@ do {
         let lows = parts.map(\.low)
         let kept = parts.reduce(Int64(0)) { $0 + $1.records }
         let dropped = parts.reduce(Int64(0)) { $0 + $1.low }
-        print("partitions=\(parts.count) records=\(kept) dropped=\(dropped) truncated_partitions=\(parts.filter { $0.low > 0 }.count) max_low=\(lows.max() ?? 0) empty_partitions=\(parts.filter { $0.records == 0 }.count)")
+        print("partitions=\(parts.count) records=\(kept) dropped=\(dropped) truncated_partitions=\(parts.filter { $0.low > 0 }.count) max_low=\(lows.max() ?? 0) empty_partitions=\(parts.filter { $0.records == 0 }.count) max_records=\(parts.map(\.records).max() ?? 0)")
     } else {
         let r = try PlainConsume.run(bootstrap: brokers, topics: topics, groupID: groupID, stallSeconds: stallSeconds)
         let rate = r.consumeSeconds > 0 ? Double(r.records) / r.consumeSeconds : 0

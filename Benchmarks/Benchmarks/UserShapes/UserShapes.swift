@@ -1,0 +1,240 @@
+import Benchmark
+import Foundation
+import PlainConsume
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Backfill measured the way users run it (issue "stream speed"): the
+// `kpi-ingest backfill` process with the shipped config/kpi-ingest.yaml,
+// the broker (`kpi-ingest broker`) in another process, wall clock, data
+// shapes from `kpi-ingest generate`, each compared in the same run with a
+// plain librdkafka consume loop over the same broker and records.
+//
+//   cd Benchmarks && swift package --disable-sandbox benchmark --target UserShapes
+//
+// Environment: KPI_SHAPES (sparse,dense,wide; default sparse,dense),
+// KPI_INGEST_BIN (default ../.build/release/kpi-ingest: build it first with
+// `swift build -c release`), KPI_CONFIG (default config/kpi-ingest.yaml),
+// WIDE_PARTITIONS (default 512).
+//
+// ordo-one runs each benchmark in a process of its own, so a shape's broker
+// outlives them: the first benchmark of a shape starts it and generates the
+// data (state in Benchmarks/.build/user-shapes/), the next ones reuse it,
+// and the shape's last benchmark (the backfill) stops it. A broker left
+// behind by an interrupted run is stopped by the next run, and ends by
+// itself after KPI_BROKER_LIFETIME seconds (default 3600) in any case.
+// Restore by replay (`kpi-ingest run` until /readyz) is measured by
+// Benchmarks/user-shapes.sh only.
+
+struct Shape: Sendable {
+    let name: String
+    let partitions: Int32
+    let generate: [String]
+}
+
+let environment = ProcessInfo.processInfo.environment
+
+let allShapes: [Shape] = [
+    // ~1.2M generated; the mock broker keeps ~5 MiB per partition, so ~1.0M remain (the shape users reported).
+    Shape(name: "sparse", partitions: 128, generate: ["--rate", "1", "--duration", "14d", "--start", "2026-11-01", "--shops", "40", "--seed", "7"]),
+    Shape(name: "dense", partitions: 128, generate: ["--rate", "12", "--duration", "1d", "--start", "2026-11-20", "--shops", "40", "--seed", "7"]),
+    // ~2.6M records; enough partitions that the mock keeps everything (checked at setup).
+    Shape(name: "wide", partitions: Int32(environment["WIDE_PARTITIONS"] ?? "") ?? 512,
+          generate: ["--rate", "1", "--duration", "30d", "--start", "2026-11-01", "--shops", "500", "--seed", "7"]),
+]
+
+enum Paths {
+    /// The repository: four levels above this file (Benchmarks/Benchmarks/UserShapes/UserShapes.swift).
+    static let repository: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+    static let kpiIngest = environment["KPI_INGEST_BIN"] ?? repository + "/.build/release/kpi-ingest"
+    static let config = environment["KPI_CONFIG"] ?? repository + "/config/kpi-ingest.yaml"
+    static let state = repository + "/Benchmarks/.build/user-shapes"
+    static func file(_ shape: Shape, _ suffix: String) -> String { "\(state)/\(shape.name).\(suffix)" }
+}
+
+/// The environment of the processes we start. kpi-ingest reads every
+/// KPI_INGEST_* variable as a configuration override and refuses one that
+/// names no key, so KPI_INGEST_BIN must not reach it.
+let childEnvironment: [String: String] = environment.filter { $0.key != "KPI_INGEST_BIN" }
+
+/// A shape's running broker and what it holds.
+struct BrokerState: Sendable {
+    var pid: pid_t
+    var bootstrap: String
+    var records: Int64
+
+    static func load(_ shape: Shape) -> BrokerState? {
+        guard let text = try? String(contentsOfFile: Paths.file(shape, "broker"), encoding: .utf8) else { return nil }
+        let f = text.split(whereSeparator: \.isWhitespace)
+        guard f.count == 3, let pid = pid_t(f[0]), let records = Int64(f[2]) else { return nil }
+        return BrokerState(pid: pid, bootstrap: String(f[1]), records: records)
+    }
+
+    func save(_ shape: Shape) throws {
+        try "\(pid) \(bootstrap) \(records)\n".write(toFile: Paths.file(shape, "broker"), atomically: true, encoding: .utf8)
+    }
+
+    static func remove(_ shape: Shape) {
+        try? FileManager.default.removeItem(atPath: Paths.file(shape, "broker"))
+    }
+}
+
+let brokers = Mutex<[String: BrokerState]>([:])
+
+func note(_ line: String) {
+    FileHandle.standardError.write(Data("UserShapes: \(line)\n".utf8))
+}
+
+/// The shape's broker with its data: a live one left by an earlier
+/// benchmark of this run, or a new one, filled by `kpi-ingest generate`.
+func prepare(_ shape: Shape) throws {
+    guard FileManager.default.isExecutableFile(atPath: Paths.kpiIngest) else {
+        throw UserShapesError("no kpi-ingest at \(Paths.kpiIngest): build it (swift build -c release in the repository) or set KPI_INGEST_BIN")
+    }
+    try FileManager.default.createDirectory(atPath: Paths.state, withIntermediateDirectories: true)
+    if let s = BrokerState.load(shape), isBrokerProcess(s.pid),
+       let marks = try? PlainConsume.watermarks(bootstrap: s.bootstrap),
+       marks.count == 3 * Int(shape.partitions), marks.reduce(0, { $0 + $1.records }) == s.records {
+        brokers.withLock { $0[shape.name] = s }
+        return
+    }
+    // One broker at a time: stop the others (and a stale one of this shape).
+    for other in allShapes {
+        if let s = BrokerState.load(other) { stopBroker(s.pid) }
+        BrokerState.remove(other)
+    }
+    let lifetime = environment["KPI_BROKER_LIFETIME"] ?? "3600"
+    let out = Paths.file(shape, "broker.out")
+    let child = try ChildProcess.spawn(
+        ["/usr/bin/timeout", "--signal=TERM", lifetime, Paths.kpiIngest, "broker", "--partitions", "\(shape.partitions)", "--config", Paths.config],
+        environment: childEnvironment, stdout: out, stderr: Paths.file(shape, "broker.err"))
+    // The first line of its standard output is the bootstrap address.
+    var bootstrap = ""
+    for _ in 0..<300 {
+        if let text = try? String(contentsOfFile: out, encoding: .utf8), let line = text.split(separator: "\n").first {
+            bootstrap = String(line)
+            break
+        }
+        usleep(100_000)
+    }
+    guard !bootstrap.isEmpty else {
+        stopBroker(child.pid)
+        throw UserShapesError("kpi-ingest broker printed no address within 30 s (see \(Paths.file(shape, "broker.err")))")
+    }
+    let began = ContinuousClock.now
+    _ = try ChildProcess.run([Paths.kpiIngest, "generate", "--config", Paths.config, "--brokers", bootstrap] + shape.generate,
+                             environment: childEnvironment, stdout: "/dev/null", stderr: Paths.file(shape, "generate.err"))
+    let generated = ((try? String(contentsOfFile: Paths.file(shape, "generate.err"), encoding: .utf8)) ?? "")
+        .split(separator: "\n").last { $0.hasPrefix("generate:") } ?? "generate: ?"
+    let marks = try PlainConsume.watermarks(bootstrap: bootstrap)
+    let kept = marks.reduce(0) { $0 + $1.records }
+    let truncated = marks.filter { $0.low > 0 }.count
+    note("\(shape.name): broker \(bootstrap), \(marks.count) input partitions; \(generated) (\(Int(PlainConsume.seconds(ContinuousClock.now - began))) s); the broker keeps \(kept) records, \(truncated) partitions truncated")
+    if shape.name == "wide" && truncated > 0 {
+        note("WARNING: the mock broker dropped records of the wide shape: raise WIDE_PARTITIONS (now \(shape.partitions))")
+    }
+    let state = BrokerState(pid: child.pid, bootstrap: bootstrap, records: kept)
+    try state.save(shape)
+    brokers.withLock { $0[shape.name] = state }
+}
+
+func finish(_ shape: Shape) {
+    if let s = BrokerState.load(shape) { stopBroker(s.pid) }
+    BrokerState.remove(shape)
+    _ = brokers.withLock { $0.removeValue(forKey: shape.name) }
+}
+
+func bootstrap(_ shape: Shape) throws -> String {
+    guard let s = brokers.withLock({ $0[shape.name] }) else { throw UserShapesError("no broker for \(shape.name): setup failed") }
+    return s.bootstrap
+}
+
+/// One plain consume of the shape's records (a fresh group id each time).
+func plainConsume(_ shape: Shape) throws -> PlainConsume.Result {
+    let r = try PlainConsume.run(bootstrap: try bootstrap(shape), groupID: "user-shapes-plain-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    guard Int64(r.records) == r.expected else { throw UserShapesError("plain consume read \(r.records) of \(r.expected) records") }
+    return r
+}
+
+func rate(_ records: Int, _ d: Duration) -> Double {
+    let s = PlainConsume.seconds(d)
+    return s > 0 ? Double(records) / s : 0
+}
+
+let recordsRead = BenchmarkMetric.custom("records read", polarity: .prefersLarger, useScalingFactor: false)
+let recordsPerSecond = BenchmarkMetric.custom("records/s", polarity: .prefersLarger, useScalingFactor: false)
+let plainRecordsPerSecond = BenchmarkMetric.custom("plain records/s, same iteration", polarity: .prefersLarger, useScalingFactor: false)
+let percentOfPlain = BenchmarkMetric.custom("% of plain rate, same iteration", polarity: .prefersLarger, useScalingFactor: false)
+let peakRSS = BenchmarkMetric.custom("kpi-ingest peak RSS (MB)", polarity: .prefersSmaller, useScalingFactor: false)
+let cpuTime = BenchmarkMetric.custom("kpi-ingest CPU (ms)", polarity: .prefersSmaller, useScalingFactor: false)
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock],
+        timeUnits: .milliseconds,
+        warmupIterations: 0,
+        scalingFactor: .one,
+        // Each backfill takes seconds to minutes: at most 3 iterations, fewer once 5 minutes have passed.
+        maxDuration: .seconds(300),
+        maxIterations: 3
+    )
+    let wanted = (environment["KPI_SHAPES"] ?? "sparse,dense").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    for name in wanted where !allShapes.contains(where: { $0.name == name }) {
+        note("unknown shape \(name) in KPI_SHAPES (known: \(allShapes.map(\.name).joined(separator: ", ")))")
+    }
+    // ordo-one runs a target's benchmarks sorted by name: per shape, "1: plain" before "2: backfill".
+    for shape in allShapes where wanted.contains(shape.name) {
+        Benchmark("\(shape.name) 1: plain librdkafka consume loop",
+                  configuration: .init(metrics: [.wallClock, recordsRead, recordsPerSecond, .peakMemoryResident],
+                                       setup: { try prepare(shape) })) { benchmark in
+            benchmark.startMeasurement()
+            let began = ContinuousClock.now
+            let r = try plainConsume(shape)
+            let took = ContinuousClock.now - began
+            benchmark.stopMeasurement()
+            blackHole(r.checksum)
+            benchmark.measurement(recordsRead, r.records)
+            benchmark.measurement(recordsPerSecond, Int(rate(r.records, took)))
+        }
+
+        // Each iteration: the plain loop first (not in the wall clock), then the
+        // backfill process, so the ratio pairs runs that saw the same machine state.
+        Benchmark("\(shape.name) 2: kpi-ingest backfill process",
+                  configuration: .init(metrics: [.wallClock, recordsRead, recordsPerSecond, plainRecordsPerSecond, percentOfPlain, peakRSS, cpuTime],
+                                       setup: { try prepare(shape) },
+                                       teardown: { finish(shape) })) { benchmark in
+            let plainBegan = ContinuousClock.now
+            let plain = try plainConsume(shape)
+            let plainRate = rate(plain.records, ContinuousClock.now - plainBegan)
+            let err = Paths.file(shape, "backfill.err")
+            let arguments = [Paths.kpiIngest, "backfill", "--config", Paths.config, "--brokers", try bootstrap(shape),
+                             "--from", "2026-10-25", "--output", Paths.file(shape, "snapshots.jsonl"), "--alerts", Paths.file(shape, "alerts.jsonl")]
+            benchmark.startMeasurement()
+            let began = ContinuousClock.now
+            let usage = try ChildProcess.run(arguments, environment: childEnvironment, stdout: "/dev/null", stderr: err)
+            let took = ContinuousClock.now - began
+            benchmark.stopMeasurement()
+            // "backfill: N records from P partitions: ..."
+            let summary = ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").split(separator: "\n").last { $0.hasPrefix("backfill: ") } ?? ""
+            guard let records = summary.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+                throw UserShapesError("no summary line from kpi-ingest backfill (see \(err))")
+            }
+            if records != plain.records { note("\(shape.name): backfill read \(records) records, the plain loop \(plain.records)") }
+            let kpiRate = rate(records, took)
+            benchmark.measurement(recordsRead, records)
+            benchmark.measurement(recordsPerSecond, Int(kpiRate))
+            benchmark.measurement(plainRecordsPerSecond, Int(plainRate))
+            benchmark.measurement(percentOfPlain, plainRate > 0 ? Int((100 * kpiRate / plainRate).rounded()) : 0)
+            benchmark.measurement(peakRSS, usage.peakResidentMB)
+            benchmark.measurement(cpuTime, usage.cpuMilliseconds)
+        }
+    }
+}
