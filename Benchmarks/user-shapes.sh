@@ -6,15 +6,17 @@
 # (`plain-consume`) over the same broker and records. The two alternate
 # (plain, kpi-ingest, plain, kpi-ingest, ...) so both see the same machine state.
 #
-# Usage: Benchmarks/user-shapes.sh [-n REPS] [--markdown FILE] [--keep] [SHAPE ...]
+# Usage: Benchmarks/user-shapes.sh [-n REPS] [--markdown FILE] [--build] [--keep] [SHAPE ...]
 #   SHAPE    sparse | dense | wide | restore | all   (default: all, in that order)
 #   -n REPS  repetitions per shape (default 3)
 #   --markdown FILE   also write the results as a markdown table to FILE
+#   --build  build kpi-ingest and plain-consume first (incremental release
+#            builds; without it they are built only when missing)
 #   --keep   keep the work folder (logs, snapshots) instead of removing it
 #
 # Environment:
 #   KPI_INGEST_BIN      the kpi-ingest binary (default ../.build/release/kpi-ingest,
-#                       built with `swift build -c release` when missing)
+#                       built with `swift build -c release` when missing or --build)
 #   PLAIN_CONSUME_BIN   the baseline (default Benchmarks/.build/release/plain-consume,
 #                       built when missing)
 #   KPI_CONFIG          the configuration (default config/kpi-ingest.yaml, the shipped one)
@@ -39,6 +41,7 @@ repo=$(cd "$here/.." && pwd)
 reps=3
 markdown=""
 keep=0
+build=0
 shapes=()
 while (($#)); do
     case "$1" in
@@ -46,7 +49,8 @@ while (($#)); do
         -n*) reps=${1#-n}; shift ;;
         --markdown) markdown=${2:?--markdown needs a file}; shift 2 ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --build) build=1; shift ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
         all) shapes+=(sparse dense wide restore); shift ;;
         sparse|dense|wide|restore) shapes+=("$1"); shift ;;
         *) echo "user-shapes: unknown argument $1 (try --help)" >&2; exit 2 ;;
@@ -76,13 +80,13 @@ command -v curl >/dev/null || { echo "user-shapes: needs curl for /readyz" >&2; 
 
 if [[ -z "$kpi_bin" ]]; then
     kpi_bin=$repo/.build/release/kpi-ingest
-    if [[ ! -x "$kpi_bin" ]]; then
+    if [[ ! -x "$kpi_bin" ]] || ((build)); then
         echo "user-shapes: building kpi-ingest (swift build -c release) ..." >&2
         (cd "$repo" && swift build -c release --product kpi-ingest) >&2
     fi
 fi
 [[ -x "$kpi_bin" ]] || { echo "user-shapes: KPI_INGEST_BIN $kpi_bin is not an executable" >&2; exit 1; }
-if [[ ! -x "$plain_bin" ]]; then
+if [[ ! -x "$plain_bin" ]] || { ((build)) && [[ -z "${PLAIN_CONSUME_BIN:-}" ]]; }; then
     echo "user-shapes: building plain-consume (swift build -c release --product plain-consume) ..." >&2
     (cd "$here" && swift build -c release --product plain-consume) >&2
 fi
@@ -223,7 +227,9 @@ run_restore() { # shape rep → sets k_records k_wall k_cpu k_rss
         bash -c 'echo $$ >"$0"; exec "$@"' "$work/run.pid" \
         "$kpi_bin" run --config "$config" --brokers "$brokers" --port "$port" >"$work/run.out" 2>"$work/run.err" &
     local time_pid=$!
-    while [[ ! -s "$work/run.pid" ]]; do sleep 0.01; done
+    local i
+    for i in $(seq 500); do [[ -s "$work/run.pid" ]] && break; sleep 0.01; done
+    [[ -s "$work/run.pid" ]] || { log "kpi-ingest run did not start"; exit 1; }
     run_pid=$(cat "$work/run.pid")
     local deadline
     deadline=$(awk -v a="$t0" -v b="$restore_timeout" 'BEGIN { printf "%.3f", a + b }')
@@ -244,7 +250,6 @@ run_restore() { # shape rep → sets k_records k_wall k_cpu k_rss
     k_records=$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics" |
         awk '/^kpi_ingest_records_consumed_total\{/ && /topic="shop\.(orders|chats|traffic)"/ { n += $NF } END { printf "%d", n }')
     kill -TERM "$run_pid"
-    local i
     for i in $(seq 600); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$run_pid" 2>/dev/null; then
         log "  kpi-ingest run did not stop within 60 s of SIGTERM: killed"
@@ -329,7 +334,7 @@ if [[ -n "$markdown" ]]; then
     {
         echo "## kpi-ingest user shapes ($(date -u '+%Y-%m-%d %H:%M UTC'))"
         echo
-        echo "kpi-ingest $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?') \`$kpi_bin\`, config \`${config#"$repo"/}\`, broker \`kpi-ingest broker\` in its own process, $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg), $reps repetition(s) per shape, plain and kpi-ingest alternating."
+        echo "kpi-ingest \`$kpi_bin\` (repository at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet HEAD -- . ':!Benchmarks' 2>/dev/null || echo ', with local changes')), config \`${config#"$repo"/}\`, broker \`kpi-ingest broker\` in its own process, $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg), $reps repetition(s) per shape, plain and kpi-ingest alternating."
         echo
         line="|"
         for h in "${header[@]}"; do line+=" $h |"; done
