@@ -192,7 +192,8 @@ func rate(_ records: Int, _ d: Duration) -> Double {
 let recordsRead = BenchmarkMetric.custom("records read", polarity: .prefersLarger, useScalingFactor: false)
 let recordsPerSecond = BenchmarkMetric.custom("records/s", polarity: .prefersLarger, useScalingFactor: false)
 let plainRecordsPerSecond = BenchmarkMetric.custom("plain records/s, same iteration", polarity: .prefersLarger, useScalingFactor: false)
-let percentOfPlain = BenchmarkMetric.custom("% of plain rate, same iteration", polarity: .prefersLarger, useScalingFactor: false)
+/// Per mille, not percent: today's backfill runs at ~1% of the plain loop, and custom metrics are integers.
+let perMilleOfPlain = BenchmarkMetric.custom("‰ of plain rate, same iteration", polarity: .prefersLarger, useScalingFactor: false)
 let peakRSS = BenchmarkMetric.custom("kpi-ingest peak RSS (MB)", polarity: .prefersSmaller, useScalingFactor: false)
 let cpuTime = BenchmarkMetric.custom("kpi-ingest CPU (ms)", polarity: .prefersSmaller, useScalingFactor: false)
 
@@ -229,7 +230,7 @@ let benchmarks: @Sendable () -> Void = {
         // kpi-ingest process, so the ratio pairs runs that saw the same machine state.
         let name = shape.restore ? "kpi-ingest run, launch to /readyz 200 (fresh group)" : "kpi-ingest backfill process"
         Benchmark("\(shape.name) 2: \(name)",
-                  configuration: .init(metrics: [.wallClock, recordsRead, recordsPerSecond, plainRecordsPerSecond, percentOfPlain, peakRSS, cpuTime],
+                  configuration: .init(metrics: [.wallClock, recordsRead, recordsPerSecond, plainRecordsPerSecond, perMilleOfPlain, peakRSS, cpuTime],
                                        setup: { try prepare(shape) },
                                        teardown: { finish(shape) })) { benchmark in
             let plainBegan = ContinuousClock.now
@@ -241,7 +242,7 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(recordsRead, run.records)
             benchmark.measurement(recordsPerSecond, Int(kpiRate))
             benchmark.measurement(plainRecordsPerSecond, Int(plainRate))
-            benchmark.measurement(percentOfPlain, plainRate > 0 ? Int((100 * kpiRate / plainRate).rounded()) : 0)
+            benchmark.measurement(perMilleOfPlain, plainRate > 0 ? Int((1000 * kpiRate / plainRate).rounded()) : 0)
             benchmark.measurement(peakRSS, run.usage.peakResidentMB)
             benchmark.measurement(cpuTime, run.usage.cpuMilliseconds)
         }
