@@ -159,8 +159,8 @@ start_broker() { # data set
     local kept trunc dropped
     kept=$(kv records "$wm"); trunc=$(kv truncated_partitions "$wm"); dropped=$(kv dropped "$wm")
     local note
-    note=$(printf '%s: %s input partitions, generated %s records in %.0f s; the broker keeps %s (%s dropped, %s partitions truncated)' \
-        "$ds" "$(kv partitions "$wm")" "$gen" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')" "$kept" "$dropped" "$trunc")
+    note=$(printf '%s: %s input partitions (%s empty), generated %s records in %.0f s; the broker keeps %s (%s dropped, %s partitions truncated; the largest holds %s)' \
+        "$ds" "$(kv partitions "$wm")" "$(kv empty_partitions "$wm")" "$gen" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')" "$kept" "$dropped" "$trunc" "$(kv max_records "$wm")")
     log "$note"
     notes+=("$note")
     if [[ "$ds" == wide && "$trunc" != 0 ]]; then
