@@ -14,6 +14,30 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The baseline of the user-shape benchmarks: a plain librdkafka
+        // consume loop over the input topics (used by `plain-consume` and `UserShapes`).
+        .target(
+            name: "PlainConsume",
+            dependencies: [.product(name: "CRdKafka", package: "kpi-ingest")],
+            path: "Sources/PlainConsume"
+        ),
+        // `plain-consume --brokers B`: that loop as a process of its own, for user-shapes.sh.
+        .executableTarget(
+            name: "plain-consume",
+            dependencies: ["PlainConsume"],
+            path: "Sources/plain-consume"
+        ),
+        // kpi-ingest backfill as users run it (a process, the shipped config,
+        // the broker in another process) against the plain loop, per data shape.
+        .executableTarget(
+            name: "UserShapes",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "PlainConsume",
+            ],
+            path: "Benchmarks/UserShapes",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "KafkaConsume",
             dependencies: [
