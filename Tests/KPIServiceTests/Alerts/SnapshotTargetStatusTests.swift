@@ -17,7 +17,7 @@ struct SnapshotTargetStatusTests {
     /// s1 has a day sales target of 10000.00 on an even pace; s2 (same
     /// partition, no target) keeps the watermark moving. No lateness, so
     /// the watermark is the newest event time.
-    static func work() throws -> PartitionWork {
+    static func work(emits: Bool = true) throws -> PartitionWork {
         let service = try validConfig("""
             kpi:
               time_zone: Asia/Shanghai
@@ -30,7 +30,7 @@ struct SnapshotTargetStatusTests {
                 value: "10000.00"
             """)
         let state = try PartitionKPIState(partition: 0, configuration: service.kpi, coverageStart: nil)
-        return service.partitionWork(state: state)
+        return service.partitionWork(state: state, emits: emits)
     }
 
     static func paid(_ id: String, _ t: EventTime, minor: Int64) -> ShopEvent {
@@ -59,10 +59,10 @@ struct SnapshotTargetStatusTests {
     /// Live cadence: snapshots taken after every event, as the one-second
     /// drain would. The pace at time t of the day is 10000.00 × t / 24 h.
     @Test func aShopWhoseSalesStopTurnsRedWhenItFallsBehindThePace() throws {
-        var work = try Self.work()
+        let work = try Self.work()
         var alerts: [Alert] = []
         func feed(_ e: ShopEvent) -> Line? {
-            _ = work.ingest(e, recordTimestamp: nil, emittedAt: { e.time })
+            _ = work.ingest(e, recordTimestamp: nil)
             alerts += work.takeAlerts()
             return Self.s1Day(work.takeSnapshots(emittedAt: e.time))
         }
@@ -92,9 +92,9 @@ struct SnapshotTargetStatusTests {
     /// default 1 h); the status leaves `insufficient_sample` at 01:00 by
     /// time alone.
     @Test func aTotalIsJudgedOnceTheFirstHourHasPassed() throws {
-        var work = try Self.work()
+        let work = try Self.work()
         func feed(_ e: ShopEvent) -> Line? {
-            _ = work.ingest(e, recordTimestamp: nil, emittedAt: { e.time })
+            _ = work.ingest(e, recordTimestamp: nil)
             return Self.s1Day(work.takeSnapshots(emittedAt: e.time))
         }
         // 00:30: 100.00 paid, too early to judge.
@@ -103,17 +103,18 @@ struct SnapshotTargetStatusTests {
         #expect(feed(Self.view("v1", Self.at(1))) == Line(revision: 2, status: .breach, pace: Fraction(125_000, 3)))
     }
 
-    /// Backfill cadence: snapshots taken only at the end. The status changes
-    /// are judged at evaluation ticks in event time, so the final revision
-    /// and status are those of the live cadence above.
-    @Test func backfillCadenceEndsAtTheSameRevision() throws {
-        var work = try Self.work()
+    /// Backfill cadence: one snapshot per window, taken at the end and as of
+    /// the end (revision 1): the status and pace are those the live cadence
+    /// shows at the same watermark, and the alert fired as it did live.
+    @Test func backfillSnapshotsAreAsOfTheEnd() throws {
+        let work = try Self.work(emits: false)
         let events = [Self.paid("o1", Self.at(9), minor: 600_000), Self.view("v1", Self.at(10)),
                       Self.view("v2", Self.at(12)), Self.view("v3", Self.at(14)), Self.view("v4", Self.at(14, 30)),
                       Self.view("v5", Self.at(15))]
-        for e in events { _ = work.ingest(e, recordTimestamp: nil, emittedAt: { Self.at(16) }) }
-        // 09:00 revision 1 (ok), 14:30 revision 2 (breach, pace 6041.67); at
-        // 15:00 still a breach, so nothing newer: the 14:30 revision is the last.
-        #expect(Self.s1Day(work.takeSnapshots(emittedAt: Self.at(16))) == Line(revision: 2, status: .breach, pace: Fraction(1_812_500, 3)))
+        for e in events { _ = work.ingest(e, recordTimestamp: nil) }
+        // Watermark 15:00: pace 10000.00 × 15/24 = 6250.00 > 6000.00 → breach.
+        #expect(Self.s1Day(work.finalSnapshots(emittedAt: Self.at(16))) == Line(revision: 1, status: .breach, pace: Fraction(625_000, 1)))
+        // Pending at 14:30, firing at 15:00 (held 5 min), as live.
+        #expect(work.takeAlerts().map(\.state) == [.firing])
     }
 }
