@@ -17,13 +17,20 @@ public struct RebalanceHandler {
     public var assigned: ([TopicPartition]) -> [TopicPartition: Int64]
     /// Partitions about to be taken away: flush and checkpoint them now.
     public var revoking: ([TopicPartition]) -> Void
+    /// Newly assigned partitions are paused as they are assigned: the
+    /// application decides where each starts (`seek`) and `resume`s it
+    /// after the rebalance, outside the callback (e.g. once its state is
+    /// restored), on the consumer's thread.
+    public var pauseAssigned: Bool
 
     public init(
         assigned: @escaping ([TopicPartition]) -> [TopicPartition: Int64] = { _ in [:] },
-        revoking: @escaping ([TopicPartition]) -> Void = { _ in }
+        revoking: @escaping ([TopicPartition]) -> Void = { _ in },
+        pauseAssigned: Bool = false
     ) {
         self.assigned = assigned
         self.revoking = revoking
+        self.pauseAssigned = pauseAssigned
     }
 }
 
@@ -77,6 +84,12 @@ public final class KafkaConsumer {
         }
         // Serve rebalance, statistics and errors from the consumer queue, i.e. inside poll.
         rd_kafka_poll_set_consumer(client.handle)
+    }
+
+    /// Stops running the application's rebalance handler (its owner is going
+    /// away; librdkafka may still call back during a later close).
+    public func detachRebalanceHandler() {
+        context.rebalance = nil
     }
 
     deinit {
@@ -366,6 +379,10 @@ private let consumerRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_
         } else {
             let e = rd_kafka_assign(rk, partitions)
             if e != RD_KAFKA_RESP_ERR_NO_ERROR { context.rebalanceError = KafkaError(.assignment, "Assign failed", rdkafkaError: e) }
+        }
+        if context.rebalance?.pauseAssigned == true {
+            let e = rd_kafka_pause_partitions(rk, partitions)
+            if e != RD_KAFKA_RESP_ERR_NO_ERROR { context.rebalanceError = KafkaError(.assignment, "Pause of new partitions failed", rdkafkaError: e) }
         }
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
         context.rebalance?.revoking(tps)

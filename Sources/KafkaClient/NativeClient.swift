@@ -103,6 +103,8 @@ final class NativeClient: @unchecked Sendable {
     /// when the broker knows none (or, like the 2.0.2 mock cluster, does not
     /// implement the lookup).
     func offsetsForTimes(_ times: [TopicPartition: Int64], timeout: Duration) throws(KafkaError) -> [TopicPartition: Int64] {
+        // librdkafka refuses an empty list (_INVALID_ARG).
+        guard !times.isEmpty else { return [:] }
         let list = NativePartitionList(times.map { ($0.key, $0.value) })
         let err = rd_kafka_offsets_for_times(handle, list.pointer, Self.milliseconds(timeout))
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {

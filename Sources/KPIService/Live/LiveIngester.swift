@@ -37,38 +37,52 @@ public struct IngesterSettings: Sendable {
 }
 
 /// The production consumer (`kpi-ingest run`): joins the consumer group,
-/// restores each assigned partition by replaying its inputs from the start
-/// of the oldest retained window, then consumes live, emitting changed
-/// snapshots at most once per emit interval. Runs on the calling thread
-/// until `stop`; then flushes, commits, and leaves the group.
+/// restores each assigned partition (its checkpoint, then a replay of its
+/// inputs from the checkpoint's offsets, or from the start of the oldest
+/// retained window), then consumes live, emitting changed snapshots at most
+/// once per emit interval. Runs on the calling thread until `stop`; then
+/// flushes, commits, and leaves the group.
+///
+/// Records take the same path as in a backfill (`RecordPipeline`): a
+/// partition being replayed is counted in runs, a live one record by
+/// record. Each partition's phase is a `PartitionLifecycle`.
 ///
 /// All consumer calls, the rebalance callbacks included, happen on that one
-/// thread, in sequence (librdkafka 2.0.2, see the Kafka layer).
+/// thread, in sequence (librdkafka 2.0.2, see the Kafka layer). The callback
+/// only records new partitions (they are assigned paused) and runs
+/// revocations; restore points are read after the poll.
 public final class LiveIngester {
     let settings: IngesterSettings
     let hooks: IngestHooks
     let clock: () -> EventTime
-    private var partitions: [Int32: LivePartition] = [:]
-    private let decoder: EventDecoder
-    private var consumer: KafkaConsumer!
+    private var consumer: KafkaConsumer?
     private let producer: KafkaProducer
     private let deadLetters: DeadLetterSink
     private let zone: ZoneRules
     private let appraisal: ServiceConfiguration
+    private let pipeline: RecordPipeline
+    private var lifecycles: [Int32: PartitionLifecycle] = [:]
+    /// Per partition replaying: the input offsets it started at and the end
+    /// offsets taken then (it is live once processed up to them).
+    private var replayFrom: [Int32: [Int64]] = [:]
+    private var replayTo: [Int32: [Int64]] = [:]
+    /// When restore points that failed are read again.
+    private var retryRestoreAt: ContinuousClock.Instant?
     private var outbox: AlertOutbox?
     private var checkpoints: CheckpointStore?
     private var lastCheckpoint = ContinuousClock.now
-    /// Consumed, counted and duplicate records since start (dead letters are counted by the sink).
-    private var tallies = BackfillSummary()
+    private var lastEmit = ContinuousClock.now
 
     /// Totals since start, for the summary and tests.
     public var summary: BackfillSummary {
-        var s = tallies
+        var s = BackfillSummary()
+        s.consumed = pipeline.tallies.consumed
+        s.counted = pipeline.tallies.counted
+        s.duplicates = pipeline.tallies.duplicates
         s.deadLettered = deadLetters.total
         s.deadLetteredByReason = deadLetters.countsByReason
         return s
     }
-    private var lastEmit = ContinuousClock.now
 
     /// `clock`: the wall clock for `emitted_at` and the restore horizon (injected for tests).
     public init(settings: IngesterSettings, hooks: IngestHooks = IngestHooks(), clock: @escaping () -> EventTime = { EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000)) }) throws {
@@ -77,19 +91,24 @@ public final class LiveIngester {
         self.clock = clock
         try settings.kpi.validate()
         zone = try ZoneRules(identifier: settings.kpi.timeZoneID)
-        decoder = EventDecoder(fractionDigits: settings.kpi.fractionDigits)
         var a = settings.appraisal
         a.kpi = settings.kpi
         a.kafka.topics = settings.topics
         appraisal = a
         producer = try KafkaProducer(configuration: settings.kafka)
         deadLetters = DeadLetterSink(producer: producer, topic: settings.topics.deadLetter)
+        pipeline = RecordPipeline(topics: settings.topics, configuration: settings.kpi, deadLetters: deadLetters)
+        pipeline.onRejected = { [hooks] reason in hooks.rejected(reason) }
     }
 
-    /// Partitions whose restore replay is still running.
-    public var restoringPartitions: Set<Int32> { Set(partitions.filter { $0.value.restoring }.keys) }
+    /// Partitions not live yet (assigned, restoring or replaying).
+    public var restoringPartitions: Set<Int32> {
+        Set(lifecycles.filter { [.assigned, .restoring, .replaying].contains($0.value.phase) }.keys)
+    }
     /// Partitions assigned to this instance.
-    public var assignedPartitions: Set<Int32> { Set(partitions.keys) }
+    public var assignedPartitions: Set<Int32> { Set(lifecycles.keys) }
+    /// Each assigned partition's phase.
+    public var phases: [Int32: PartitionPhase] { lifecycles.mapValues(\.phase) }
 
     /// Consumes until `stop` is requested. Throws on a broker that cannot be
     /// reached at start or topics that do not exist.
@@ -100,12 +119,16 @@ public final class LiveIngester {
         props["partition.assignment.strategy"] = props["partition.assignment.strategy"] ?? "range"
         props["enable.partition.eof"] = "true"
         props["statistics.interval.ms"] = props["statistics.interval.ms"] ?? "1000"
+        // Weak: librdkafka may call back while the consumer closes, after this run ended.
         let handler = RebalanceHandler(
-            assigned: { [unowned self] tps in self.assigned(tps) },
-            revoking: { [unowned self] tps in self.revoking(tps) })
-        consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: settings.kafka.bootstrapServers, properties: props), groupID: settings.groupID, rebalance: handler)
+            assigned: { [weak self] tps in self?.assigned(tps); return [:] },
+            revoking: { [weak self] tps in self?.revoking(tps) },
+            pauseAssigned: true)
+        let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: settings.kafka.bootstrapServers, properties: props), groupID: settings.groupID, rebalance: handler)
+        self.consumer = consumer
+        defer { consumer.detachRebalanceHandler() }
         try consumer.waitUntilReachable(timeout: brokerTimeout)
-        // What was already notified is read back on each assignment (`assigned`).
+        // What was already notified is read back on each assignment (`restorePending`).
         outbox = AlertOutbox(configuration: appraisal, producer: settings.publishSnapshots ? producer : nil, alreadySent: [:])
         checkpoints = CheckpointStore(topic: settings.topics.state, producer: producer, clientConfiguration: settings.kafka)
         let counts = try consumer.partitionCounts(topics: settings.topics.inputs)
@@ -116,16 +139,18 @@ public final class LiveIngester {
         var lastLag = ContinuousClock.now
         while !stop.isRequested {
             try pollOnce()
+            if retryRestoreAt.map({ ContinuousClock.now >= $0 }) ?? true { restorePending() }
             if ContinuousClock.now - lastEmit >= settings.emitInterval { try emitChanged() }
             if ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval {
                 // Emit first: a checkpoint's windows count as emitted, so
                 // nothing drained may still be waiting for the emit interval.
                 try emitChanged()
-                try writeCheckpoints(partitions.keys.sorted())
+                try writeCheckpoints(pipeline.held.map(\.number))
             }
             if ContinuousClock.now - lastLag >= .seconds(1) {
                 lastLag = .now
-                hooks.lag(consumer.lag.map { TopicPartitionLag(topic: $0.key.topic, partition: $0.key.partition, lag: $0.value) })
+                let lags = consumer.lag
+                hooks.lag(lags.map { TopicPartitionLag(topic: $0.key.topic, partition: $0.key.partition, lag: $0.value) })
             }
         }
         // Graceful stop: emit what changed, acknowledge, leave the group (the
@@ -137,88 +162,90 @@ public final class LiveIngester {
         try producer.flush()
     }
 
-    /// One poll: decode, align, aggregate, track restore progress.
+    /// One poll: decode and align, count (in runs while replaying), track the replays.
     func pollOnce() throws {
-        var touched = Set<Int32>()
+        guard let consumer else { return }
+        var atEnd: [TopicPartition] = []
         try consumer.poll(maxRecords: 5000, timeout: .milliseconds(100)) { (batch: ConsumerBatch) throws in
-            var consumedPerTopic: [String: Int] = [:]
-            for i in 0..<batch.count {
-                let r = batch[i]
-                guard let input = settings.topics.input(named: r.topic), partitions[r.partition] != nil else { continue }
-                consumedPerTopic[r.topic, default: 0] += 1
-                tallies.consumed += 1
-                touched.insert(r.partition)
-                let recordTime = r.timestampMillis.map(EventTime.init(millis:))
-                partitions[r.partition]!.sawRecord(input, offset: r.offset)
-                guard let value = r.value else {
-                    try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, nil, r.timestampMillis, RejectReason.malformedJSON.code, "null payload")
-                    continue
-                }
-                do throws(EventRejection) {
-                    let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
-                    partitions[r.partition]!.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
-                } catch {
-                    try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis, error.reason.code, error.detail)
-                }
+            try pipeline.feed(batch)
+            for input in InputTopic.allCases where pipeline.consumedInPoll[Int(input.rawValue)] > 0 {
+                hooks.consumed(settings.topics.name(of: input), pipeline.consumedInPoll[Int(input.rawValue)])
             }
-            for (t, n) in consumedPerTopic { hooks.consumed(t, n) }
             // After the records: a partition's end is reported after its last records of the poll.
-            for tp in batch.partitionsAtEnd {
-                guard let input = settings.topics.input(named: tp.topic) else { continue }
-                partitions[tp.partition]?.reachedEnd(input)
-                touched.insert(tp.partition)
+            atEnd = batch.partitionsAtEnd
+        }
+        for tp in atEnd {
+            guard let input = settings.topics.input(named: tp.topic) else { continue }
+            pipeline.reachedEnd(tp.partition, input)
+        }
+        // A replay that has read to its end offsets releases what it holds now.
+        for (p, ends) in replayTo {
+            guard let part = pipeline[p], part.shape == .runs else { continue }
+            if InputTopic.allCases.allSatisfy({ (part.cursors[Int($0.rawValue)].readNext ?? 0) >= ends[Int($0.rawValue)] }) {
+                part.shape = .eachPoll
             }
         }
-        for p in touched.sorted() { try release(p) }
+        // The consumer lag is not given to the alerts (no inhibition by lag yet):
+        // a restore replays far behind the end, and its alerts must be a backfill's.
+        for p in try pipeline.release() { progressed(p) }
     }
 
-    private func reject(_ topic: String, _ partition: Int32, _ offset: Int64, _ key: [UInt8]?, _ value: [UInt8]?, _ ts: Int64?, _ reason: String, _ detail: String) throws {
-        try deadLetters.reject(sourceTopic: topic, partition: partition, offset: offset, key: key, value: value, timestampMillis: ts, reason: reason, detail: detail)
-        hooks.rejected(reason)
+    /// After a partition's events were counted: its progress, and whether its replay is done.
+    private func progressed(_ p: Int32) {
+        guard let part = pipeline[p] else { return }
+        let from = replayFrom[p], to = replayTo[p]
+        var progress = 1.0
+        if let from, let to {
+            var done: Int64 = 0, total: Int64 = 0
+            for input in InputTopic.allCases {
+                let i = Int(input.rawValue)
+                let upTo = part.processedUpTo(input) ?? from[i]
+                total += max(0, to[i] - from[i])
+                done += max(0, min(upTo, to[i]) - from[i])
+            }
+            progress = total > 0 ? Double(done) / Double(total) : 1
+            if done >= total { perform(lifecycles[p]?.caughtUp() ?? [], p) }
+        }
+        hooks.partitionProgress(p, part.work.state.watermark, lifecycles[p]?.phase == .live ? 1 : progress)
     }
 
-    /// Feeds one partition's aligned events to its KPI state.
-    private func release(_ p: Int32) throws {
-        guard var part = partitions.removeValue(forKey: p) else { return }
-        defer { partitions[p] = part }
-        let topics = settings.topics
-        let kpi = settings.kpi
-        var releasedNext: [Int64?] = [nil, nil, nil]
-        try part.aligner.release(upcoming: { part.work.prefetch($0) }) { pending, input, arena in
-            releasedNext[Int(input.rawValue)] = pending.offset + 1
-            switch part.work.ingest(pending.event, recordTimestamp: pending.recordTimestamp) {
-            case .counted: tallies.counted += 1
-            case .duplicate: tallies.duplicates += 1
-            case let outcome:
-                let (reason, detail) = RecordPipeline.rejection(outcome, pending, watermark: part.work.state.watermark, kpi)
-                try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) }, Array(arena[pending.value]), pending.recordTimestamp?.millis, reason.code, detail)
+    /// Carries out a lifecycle's actions (those not done where they arise).
+    private func perform(_ actions: [PartitionLifecycle.Action], _ p: Int32) {
+        for action in actions {
+            switch action {
+            case .goLive:
+                pipeline[p]?.shape = .eachPoll
+                replayFrom[p] = nil
+                replayTo[p] = nil
+                reportAssignment()
+            case .retryRestore(let after, let reason):
+                rdkafkaRestoreLog("partition \(p): could not read its restore point (\(reason)); trying again in \(after)")
+                let at = ContinuousClock.now + after
+                retryRestoreAt = retryRestoreAt.map { min($0, at) } ?? at
+            case .drop:
+                pipeline.remove(p)
+                lifecycles[p] = nil
+                replayFrom[p] = nil
+                replayTo[p] = nil
+            case .readRestorePoint, .startReading, .flush:
+                break   // done by the caller, in order with the other partitions of the batch
             }
         }
-        for input in InputTopic.allCases {
-            if let next = releasedNext[Int(input.rawValue)] { part.released(input, offset: next - 1) }
-        }
-        let wasRestoring = part.restoring
-        part.updateRestore()
-        hooks.partitionProgress(p, part.work.state.watermark, part.restoreProgress)
-        if wasRestoring && !part.restoring { reportAssignment(after: p, part) }
     }
 
-    private func reportAssignment(after p: Int32, _ current: LivePartition) {
-        var restoring = Set(partitions.filter { $0.value.restoring }.keys)
-        var live = Set(partitions.filter { !$0.value.restoring }.keys)
-        if current.restoring { restoring.insert(p) } else { live.insert(p) }
-        hooks.assignment(restoring, live)
+    private func reportAssignment() {
+        hooks.assignment(restoringPartitions, assignedPartitions.subtracting(restoringPartitions))
     }
 
-    /// Emits every changed scope × window of every partition.
+    /// Emits every changed scope × window of every partition that holds state.
     func emitChanged() throws {
         lastEmit = .now
         let now = clock()
         var all: [KPISnapshot] = []
         var alerts: [Alert] = []
-        for p in partitions.keys.sorted() {
-            all.append(contentsOf: partitions[p]!.work.takeSnapshots(emittedAt: now))
-            alerts.append(contentsOf: partitions[p]!.work.takeAlerts())
+        for part in pipeline.held {
+            all.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
+            alerts.append(contentsOf: part.work.takeAlerts())
         }
         try publish(all)
         try notify(alerts)
@@ -246,10 +273,10 @@ public final class LiveIngester {
         guard let checkpoints else { return }
         let generation = clock().millis
         for p in numbers {
-            guard let part = partitions[p] else { continue }
+            guard let part = pipeline[p] else { continue }
             try checkpoints.write(PartitionCheckpoint(
                 partition: p, generation: generation, state: part.work.state.checkpoint(),
-                nextOffsets: InputTopic.allCases.map { part.resumeOffset($0) },
+                nextOffsets: InputTopic.allCases.map { part.processedUpTo($0) ?? replayFrom[p]?[Int($0.rawValue)] ?? 0 },
                 appraisal: part.work.appraisalCheckpoint()))
         }
     }
@@ -265,108 +292,151 @@ public final class LiveIngester {
         if !out.isEmpty { hooks.alerts(out) }
     }
 
-    /// Marks everything released as processed (the next offset to read per input partition).
+    /// Marks everything counted as processed (the next offset to read per input partition).
     private func storeOffsets() throws {
         var next: [TopicPartition: Int64] = [:]
-        for (p, part) in partitions {
+        for part in pipeline.held {
             for input in InputTopic.allCases {
-                if let o = part.processedUpTo(input) { next[TopicPartition(settings.topics.name(of: input), p)] = o }
+                if let o = part.processedUpTo(input) { next[TopicPartition(settings.topics.name(of: input), part.number)] = o }
             }
         }
-        try consumer.storeOffsets(next)
+        try consumer?.storeOffsets(next)
     }
 
     // MARK: Rebalance (on the consumer thread, inside poll/close)
 
-    private func assigned(_ tps: [TopicPartition]) -> [TopicPartition: Int64] {
-        let numbers = Set(tps.map(\.partition))
-        // Restore: replay from the start of the oldest window still retained
-        // (the month `retention.months` back), found by offsets for times.
-        let horizon = restoreHorizon()
-        var starts: [TopicPartition: Int64] = [:]
-        var ends: [TopicPartition: Int64] = [:]
-        var lows: [TopicPartition: Int64] = [:]
-        do {
-            starts = try consumer.offsetsForTimes(Dictionary(uniqueKeysWithValues: tps.map { ($0, horizon.millis) }))
-            for tp in tps {
-                let w = try consumer.watermarkOffsets(tp)
-                ends[tp] = w.high
-                lows[tp] = w.low
-            }
-        } catch {
-            rdkafkaRestoreLog("restore lookup failed (\(error)); replaying from the committed offsets")
+    /// New partitions (assigned paused): their restore points are read after the poll.
+    private func assigned(_ tps: [TopicPartition]) {
+        for p in Set(tps.map(\.partition)).sorted() where lifecycles[p] == nil {
+            var lifecycle = PartitionLifecycle(partition: p)
+            _ = lifecycle.assigned()
+            lifecycles[p] = lifecycle
         }
-        let restoring = numbers.contains { partitions[$0] == nil }
-        let stored = settings.restoreFromCheckpoints && restoring ? ((try? checkpoints?.readAll()) ?? [:]) : [:]
-        // What was already notified (by us before a restart, or by the
-        // member that had these partitions), so nobody is paged twice.
-        var published: [String: AlertBook.Delivered] = [:]
-        if restoring {
-            do {
-                published = try AlertOutbox.readPublished(topic: settings.topics.alerts, bootstrap: settings.kafka, zone: TimeZone(identifier: settings.kpi.timeZoneID)!)
-                outbox?.remember(published)
-            } catch {
-                rdkafkaRestoreLog("could not read back \(settings.topics.alerts) (\(error)); alerts replayed by the restore may be sent again")
-            }
-        }
-        for p in numbers where partitions[p] == nil {
-            // A checkpoint of this partition that matches the configuration: resume after it.
-            if let c = stored[p], let state = try? PartitionKPIState(checkpoint: c.state, configuration: settings.kpi) {
-                var part = LivePartition(partition: p, work: appraisal.partitionWork(state: state))
-                part.work.resume(appraisal: c.appraisal, delivered: Array(published.values), at: clock())
-                for input in InputTopic.allCases {
-                    let tp = TopicPartition(settings.topics.name(of: input), p)
-                    let from = max(c.nextOffsets[Int(input.rawValue)], lows[tp] ?? 0)
-                    starts[tp] = from
-                    part.setRestoreRange(input, from: from, to: ends[tp] ?? 0)
-                }
-                part.updateRestore()
-                partitions[p] = part
-                hooks.restoreStarted(p, .checkpoint)
-                rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
-                continue
-            }
-            hooks.restoreStarted(p, .replay)
-            do {
-                // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.
-                let truncated = tps.contains { $0.partition == p && (lows[$0] ?? 0) > 0 && starts[$0] == lows[$0] }
-                var part = LivePartition(partition: p, work: appraisal.partitionWork(state: try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: truncated ? horizon : nil)))
-                for input in InputTopic.allCases {
-                    let tp = TopicPartition(settings.topics.name(of: input), p)
-                    part.setRestoreRange(input, from: starts[tp] ?? 0, to: ends[tp] ?? 0)
-                }
-                part.updateRestore()
-                partitions[p] = part
-            } catch {
-                rdkafkaRestoreLog("partition \(p): \(error)")
-            }
-        }
-        hooks.assignment(restoringPartitions, assignedPartitions.subtracting(restoringPartitions))
-        return starts
+        retryRestoreAt = nil
+        reportAssignment()
     }
 
+    /// Reads the restore points of the partitions restoring, in one round
+    /// for all of them: their checkpoints, the alerts already published,
+    /// their offsets; then starts reading each where its restore point says.
+    /// A failure leaves them paused, says why, and is tried again later.
+    private func restorePending() {
+        let pending = lifecycles.filter { $0.value.phase == .restoring }.keys.sorted()
+        guard !pending.isEmpty, let consumer else { return }
+        retryRestoreAt = nil
+        do {
+            let topics = settings.topics
+            var tps: [TopicPartition] = []
+            for p in pending { for input in InputTopic.allCases { tps.append(TopicPartition(topics.name(of: input), p)) } }
+            let watermarks = try consumer.watermarkOffsets(tps)
+            let stored = settings.restoreFromCheckpoints ? try (checkpoints?.readAll() ?? [:]) : [:]
+            // What was already notified (by us before a restart, or by the
+            // member that had these partitions), so nobody is paged twice.
+            let published = try AlertOutbox.readPublished(topic: topics.alerts, bootstrap: settings.kafka,
+                                                          zone: TimeZone(identifier: settings.kpi.timeZoneID)!)
+            outbox?.remember(published)
+            // Without a usable checkpoint: replay from the start of the oldest
+            // window still retained (the month `retention.months` back).
+            let horizon = restoreHorizon()
+            var states: [Int32: (PartitionKPIState, PartitionCheckpoint?)] = [:]
+            var replayLows: [TopicPartition: Int64] = [:]
+            for p in pending {
+                if let c = stored[p], let state = try? PartitionKPIState(checkpoint: c.state, configuration: settings.kpi) {
+                    states[p] = (state, c)
+                    continue
+                }
+                for input in InputTopic.allCases {
+                    let tp = TopicPartition(topics.name(of: input), p)
+                    replayLows[tp] = watermarks[tp]!.low
+                }
+            }
+            let horizonStarts = try consumer.startPositions(atOrAfter: horizon.millis, lows: replayLows)
+            var seeks: [TopicPartition: Int64] = [:]
+            for p in pending {
+                var starts: [StartPosition] = []
+                let work: PartitionWork
+                if let (state, c) = states[p], let c {
+                    work = appraisal.partitionWork(state: state)
+                    work.resume(appraisal: c.appraisal, delivered: Array(published.values), at: clock())
+                    for input in InputTopic.allCases {
+                        let low = watermarks[TopicPartition(topics.name(of: input), p)]!.low
+                        starts.append(.offset(max(c.nextOffsets[Int(input.rawValue)], low)))
+                    }
+                    hooks.restoreStarted(p, .checkpoint)
+                    rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
+                } else {
+                    for input in InputTopic.allCases { starts.append(horizonStarts[TopicPartition(topics.name(of: input), p)]!) }
+                    // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.
+                    let truncated = InputTopic.allCases.contains { input in
+                        let tp = TopicPartition(topics.name(of: input), p)
+                        return watermarks[tp]!.low > 0 && starts[Int(input.rawValue)].readFrom == watermarks[tp]!.low
+                    }
+                    let state = try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: truncated ? horizon : nil)
+                    work = appraisal.partitionWork(state: state)
+                    hooks.restoreStarted(p, .replay)
+                }
+                let part = pipeline.add(p, work: work, shape: .runs)
+                var from: [Int64] = [], to: [Int64] = []
+                for input in InputTopic.allCases {
+                    let tp = TopicPartition(topics.name(of: input), p)
+                    let start = starts[Int(input.rawValue)], end = watermarks[tp]!.high
+                    part.setRange(input, from: start, to: .max)
+                    // Nothing to replay: do not hold the other inputs back waiting for it.
+                    if start.readFrom >= end { part.aligner.settled[Int(input.rawValue)] = true }
+                    from.append(start.readFrom)
+                    to.append(end)
+                    seeks[tp] = start.readFrom
+                }
+                let nothingToReplay = zip(from, to).allSatisfy { $0 >= $1 }
+                if !nothingToReplay {
+                    replayFrom[p] = from
+                    replayTo[p] = to
+                }
+                perform(lifecycles[p]?.restorePointRead(nothingToReplay: nothingToReplay) ?? [], p)
+            }
+            try consumer.seek(seeks)
+            try consumer.resume(Array(seeks.keys))
+            reportAssignment()
+        } catch {
+            for p in pending { perform(lifecycles[p]?.restoreFailed("\(error)") ?? [], p) }
+            for p in pending where pipeline[p] != nil { pipeline.remove(p) }
+        }
+    }
+
+    /// Partitions about to be taken away: their outputs are flushed, their
+    /// checkpoints written and offsets committed before they move.
     private func revoking(_ tps: [TopicPartition]) {
-        let numbers = Set(tps.map(\.partition))
+        let numbers = Set(tps.map(\.partition)).sorted()
+        var flush: [Int32] = []
+        var dropped: [(Int32, [PartitionLifecycle.Action])] = []
+        for p in numbers {
+            guard var lifecycle = lifecycles[p] else { continue }
+            let actions = lifecycle.revoked()
+            lifecycles[p] = lifecycle
+            if actions.contains(.flush) { flush.append(p) }
+            dropped.append((p, actions))
+        }
         do {
             // Flush first: the outputs of the partitions we are giving up.
             var out: [KPISnapshot] = []
             let now = clock()
             var alerts: [Alert] = []
-            for p in numbers.sorted() where partitions[p] != nil {
-                out.append(contentsOf: partitions[p]!.work.takeSnapshots(emittedAt: now))
-                alerts.append(contentsOf: partitions[p]!.work.takeAlerts())
+            for p in flush {
+                guard let part = pipeline[p] else { continue }
+                out.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
+                alerts.append(contentsOf: part.work.takeAlerts())
             }
             try publish(out)
             try notify(alerts)
-            try writeCheckpoints(numbers.sorted())
+            try writeCheckpoints(flush)
             try storeOffsets()
-            try consumer.commit()
+            try consumer?.commit()
             try producer.flush()
         } catch {
             rdkafkaRestoreLog("flush on revoke failed: \(error)")
         }
-        for p in numbers { partitions.removeValue(forKey: p) }
-        hooks.assignment(restoringPartitions, assignedPartitions.subtracting(restoringPartitions))
+        for (p, actions) in dropped { perform(actions, p) }
+        reportAssignment()
     }
 
     /// Local midnight of the first day of the oldest retained month window.
