@@ -7,15 +7,23 @@
 /// a rejection with a stable reason code, never a guess.
 ///
 /// Contract details decided here (events.md leaves them open):
-/// - Duplicate keys: the last one wins, like most JSON parsers.
+/// - A field the decoder reads (events.md's fields) given twice in one
+///   object is `malformed_json`: which value was meant cannot be known, and
+///   parsers disagree (last one wins, first one wins). Unknown fields are
+///   ignored, twice or not. A duplicate written with escapes
+///   (`"amount"` and `"am\u006funt"`) is the same key.
 /// - `null` for an optional field means absent; for a required one, missing.
 /// - Fields the event's `type` does not carry are ignored like unknown fields,
 ///   whatever their value (an `amount` on a `chat_message` is not checked).
 /// - Nesting deeper than 64 levels is `malformed_json`.
 /// - `event_id` / `shop_id` lengths count Unicode scalars.
-/// - Amounts, as numbers or strings, follow JSON's number grammar without an
-///   exponent (no `+`, spaces or leading zeros). At 2 digits `1.500` is
-///   `bad_amount`: the contract caps the digits written, trailing zeros too.
+/// - Amounts, as numbers or strings, follow JSON's number grammar (no `+`,
+///   spaces or leading zeros). At 2 digits `1.500` is `bad_amount`: the
+///   contract caps the digits written, trailing zeros too. A JSON number
+///   may have an exponent when its value is an exact amount (`1.5e1` is
+///   15, `1e-3` at 2 digits is `bad_amount`); a decimal string may not.
+/// - An amount above `FieldReader.maxAmountMinorUnits` (10^15 minor units)
+///   is `bad_amount`, so no amount can wrap a sum around.
 /// - `ts` / `promised_ship_by` that are a bool, object or array are
 ///   `wrong_type`; a string or number that does not parse is `bad_timestamp`.
 /// - When several things are wrong, the first is reported, checked in this
@@ -79,11 +87,10 @@ public struct EventDecoder: Sendable {
                 let key = try cursor.scanString()
                 try cursor.expect(UInt8(ascii: ":"), "':'")
                 let value = try cursor.scanValue(depth: 1)
-                if key.escaped {
-                    fields.store(value, escapedKey: p + key.start, count: key.end - key.start)
-                } else {
-                    fields.store(value, key: p + key.start, count: key.end - key.start)
-                }
+                let repeated = key.escaped
+                    ? fields.store(value, escapedKey: p + key.start, count: key.end - key.start)
+                    : fields.store(value, key: p + key.start, count: key.end - key.start)
+                if repeated { throw duplicateKey(p + key.start, count: key.end - key.start, at: key.start) }
                 cursor.skipWhitespace()
                 guard let b = cursor.peek() else { throw cursor.unexpected(expected: "',' or '}'") }
                 if b == UInt8(ascii: ",") { cursor.pos += 1; continue }
@@ -96,6 +103,13 @@ public struct EventDecoder: Sendable {
 
         return try FieldReader(bytes: p, fractionDigits: fractionDigits)
             .event(from: fields, topic: topic, recordTimestamp: recordTimestamp)
+    }
+
+    /// The rejection for a field given twice.
+    @inline(never)
+    private func duplicateKey(_ k: UnsafePointer<UInt8>, count n: Int, at offset: Int) -> EventRejection {
+        let name = String(decoding: UnsafeBufferPointer(start: k, count: min(n, 64)), as: UTF8.self)
+        return EventRejection(reason: .malformedJSON, detail: "field \"\(name)\" given twice (second at byte \(offset - 1))")
     }
 
     /// The rejection for a payload that does not start with `{`: malformed
@@ -111,7 +125,8 @@ public struct EventDecoder: Sendable {
 }
 
 /// The span of every field the decoder knows, filled while scanning the
-/// object; unknown keys are dropped. A later duplicate key overwrites.
+/// object; unknown keys are dropped. `store` says when a known key comes a
+/// second time (a present `null` counts: its span is not empty).
 struct RawFields {
     var eventID = RawValue.absent
     var type = RawValue.absent
@@ -137,63 +152,71 @@ struct RawFields {
     /// Stores `value` under the key spelled by the `count` bytes at `k`, by
     /// comparing bytes (length first, then the first byte): no `String` is
     /// built for keys.
+    /// Returns true when the key was already stored (a duplicate).
     @inline(__always)
-    mutating func store(_ value: RawValue, key k: UnsafePointer<UInt8>, count n: Int) {
+    mutating func store(_ value: RawValue, key k: UnsafePointer<UInt8>, count n: Int) -> Bool {
         @inline(__always) func matches(_ word: StaticString) -> Bool { JSONCursor.equal(k, n, word) }
+        @inline(__always) func put(_ slot: inout RawValue) -> Bool {
+            let repeated = slot.end != 0
+            slot = value
+            return repeated
+        }
         switch n {
         case 2:
-            if matches("ts") { time = value }
+            if matches("ts") { return put(&time) }
         case 4:
             switch k[0] {
-            case UInt8(ascii: "t"): if matches("type") { type = value }
-            case UInt8(ascii: "f"): if matches("from") { from = value }
-            case UInt8(ascii: "a"): if matches("auto") { auto = value }
-            case UInt8(ascii: "p"): if matches("page") { page = value }
-            case UInt8(ascii: "c"): if matches("cost") { cost = value }
+            case UInt8(ascii: "t"): if matches("type") { return put(&type) }
+            case UInt8(ascii: "f"): if matches("from") { return put(&from) }
+            case UInt8(ascii: "a"): if matches("auto") { return put(&auto) }
+            case UInt8(ascii: "p"): if matches("page") { return put(&page) }
+            case UInt8(ascii: "c"): if matches("cost") { return put(&cost) }
             default: break
             }
         case 5:
-            if matches("score") { score = value }
+            if matches("score") { return put(&score) }
         case 6:
-            if matches("amount") { amount = value }
+            if matches("amount") { return put(&amount) }
         case 7:
             switch k[0] {
-            case UInt8(ascii: "s"): if matches("shop_id") { shopID = value }
-            case UInt8(ascii: "c"): if matches("channel") { channel = value }
-            case UInt8(ascii: "l"): if matches("landing") { landing = value }
+            case UInt8(ascii: "s"): if matches("shop_id") { return put(&shopID) }
+            case UInt8(ascii: "c"): if matches("channel") { return put(&channel) }
+            case UInt8(ascii: "l"): if matches("landing") { return put(&landing) }
             default: break
             }
         case 8:
             switch k[0] {
-            case UInt8(ascii: "e"): if matches("event_id") { eventID = value }
-            case UInt8(ascii: "o"): if matches("order_id") { orderID = value }
-            case UInt8(ascii: "b"): if matches("buyer_id") { buyerID = value }
-            case UInt8(ascii: "a"): if matches("agent_id") { agentID = value }
-            case UInt8(ascii: "d"): if matches("dwell_ms") { dwellMillis = value }
+            case UInt8(ascii: "e"): if matches("event_id") { return put(&eventID) }
+            case UInt8(ascii: "o"): if matches("order_id") { return put(&orderID) }
+            case UInt8(ascii: "b"): if matches("buyer_id") { return put(&buyerID) }
+            case UInt8(ascii: "a"): if matches("agent_id") { return put(&agentID) }
+            case UInt8(ascii: "d"): if matches("dwell_ms") { return put(&dwellMillis) }
             default: break
             }
         case 10:
             switch k[0] {
-            case UInt8(ascii: "s"): if matches("session_id") { sessionID = value }
-            case UInt8(ascii: "v"): if matches("visitor_id") { visitorID = value }
+            case UInt8(ascii: "s"): if matches("session_id") { return put(&sessionID) }
+            case UInt8(ascii: "v"): if matches("visitor_id") { return put(&visitorID) }
             default: break
             }
         case 11:
-            if matches("campaign_id") { campaignID = value }
+            if matches("campaign_id") { return put(&campaignID) }
         case 16:
-            if matches("promised_ship_by") { promisedShipBy = value }
+            if matches("promised_ship_by") { return put(&promisedShipBy) }
         default:
             break
         }
+        return false
     }
 
     /// `store` for a key written with escapes (`"event\u005fid"`): JSON says it
     /// is the same key, so it is unescaped first. Rare, so off the fast path.
     @inline(never)
-    mutating func store(_ value: RawValue, escapedKey k: UnsafePointer<UInt8>, count n: Int) {
+    mutating func store(_ value: RawValue, escapedKey k: UnsafePointer<UInt8>, count n: Int) -> Bool {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { buffer in
             let length = ValueParsing.unescape(k, count: n, into: buffer)
-            if let base = buffer.baseAddress { store(value, key: UnsafePointer(base), count: length) }
+            guard let base = buffer.baseAddress else { return false }
+            return store(value, key: UnsafePointer(base), count: length)
         }
     }
 }
@@ -203,6 +226,12 @@ struct RawFields {
 struct FieldReader {
     let bytes: UnsafePointer<UInt8>
     let fractionDigits: Int
+
+    /// The largest amount (`amount`, `cost`) accepted, in minor units:
+    /// 10,000,000,000,000.00 at 2 fraction digits. Far above any real order
+    /// or spend, and low enough that sums of amounts are checked, not wrapped
+    /// (see `PartitionKPIState`'s sum bounds).
+    public static let maxAmountMinorUnits: Int64 = 1_000_000_000_000_000
 
     /// Upper bounds of events.md, in Unicode scalars.
     static let maxEventIDLength = 128
@@ -362,19 +391,27 @@ struct FieldReader {
             throw wrongType(field, v, expected: "a number or a decimal string")
         }
         let digits = fractionDigits
-        let parsed = withText(v) { p, n in ValueParsing.amount(p, count: n, fractionDigits: digits) }
+        let exponent = v.kind == .number
+        let parsed = withText(v) { p, n in ValueParsing.amount(p, count: n, fractionDigits: digits, exponent: exponent) }
         switch parsed {
         case .minorUnits(let units):
+            if units > Self.maxAmountMinorUnits { throw tooLarge(field, v) }
             return Money(minorUnits: units)
         case .negative:
             throw EventRejection(reason: .negativeAmount, detail: "\"\(field.rawValue)\" is negative: \(text(v))")
         case .notDecimal:
-            throw badAmount(field, v, "is not a plain decimal (no exponent, sign or spaces)")
+            throw badAmount(field, v, exponent ? "is not a decimal number" : "is not a plain decimal (no exponent, sign or spaces)")
         case .tooManyFractionDigits:
             throw badAmount(field, v, "has more than \(fractionDigits) fraction digits")
         case .outOfRange:
-            throw badAmount(field, v, "is too large")
+            throw tooLarge(field, v)
         }
+    }
+
+    @inline(never)
+    private func tooLarge(_ field: EventField, _ v: RawValue) -> EventRejection {
+        let most = DecimalText.money(Self.maxAmountMinorUnits, fractionDigits: fractionDigits)
+        return badAmount(field, v, "is above the largest amount accepted, \(most)")
     }
 
     /// `ts` / `promised_ship_by`: an RFC 3339 string or integer epoch milliseconds; nil when absent.

@@ -6,7 +6,8 @@
 /// a `String` for a field the event does not carry.
 struct RawValue {
     enum Kind: UInt8 {
-        /// Not present, or JSON `null` (the same thing for every field).
+        /// Not present, or JSON `null` (the same thing for every field; a
+        /// `null` that was present has a non-empty span).
         case absent
         /// A string without escapes: the span is its UTF-8 bytes verbatim.
         case string
@@ -113,7 +114,9 @@ struct JSONCursor {
             return RawValue(kind: .false, start: start, end: pos)
         case UInt8(ascii: "n"):
             try scanLiteral("null")
-            return .absent
+            // Absent for every field, but with its span: a key given twice is
+            // noticed even when its first value was `null`.
+            return RawValue(kind: .absent, start: start, end: pos)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try scanNumber()
             return RawValue(kind: .number, start: start, end: pos)

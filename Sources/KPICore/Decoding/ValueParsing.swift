@@ -80,7 +80,13 @@ enum ValueParsing {
     /// fraction digits ("129.5" at 2 digits = 12950). The grammar is a JSON
     /// number without exponent, for JSON numbers and decimal strings alike.
     /// `-0` / `-0.00` are zero; any other negative value is `.negative`.
-    static func amount(_ p: UnsafePointer<UInt8>, count n: Int, fractionDigits: Int) -> Amount {
+    ///
+    /// `exponent`: the text is a JSON number, whose grammar also allows an
+    /// exponent (`1.5e1`); such a number is an amount when its value is
+    /// exact in minor units (`1.5e1` = 15, `1500e-3` = 1.5, but `1e-3` is not
+    /// at 2 digits). Without an exponent the digits written are the rule
+    /// (`1.500` has 3 fraction digits).
+    static func amount(_ p: UnsafePointer<UInt8>, count n: Int, fractionDigits: Int, exponent: Bool = false) -> Amount {
         var i = 0
         let negative = n > 0 && p[0] == UInt8(ascii: "-")
         if negative { i = 1 }
@@ -103,7 +109,10 @@ enum ValueParsing {
                 i += 1
             }
         }
-        guard i == n else { return .notDecimal }
+        guard i == n else {
+            if exponent, p[i] | 0x20 == UInt8(ascii: "e") { return amountWithExponent(p, count: n, fractionDigits: fractionDigits) }
+            return .notDecimal
+        }
         guard fraction <= fractionDigits else { return .tooManyFractionDigits }
         for _ in fraction..<fractionDigits {
             let (m, o) = units.multipliedReportingOverflow(by: 10)
@@ -113,6 +122,75 @@ enum ValueParsing {
         if overflow { return .outOfRange }
         if negative && units != 0 { return .negative }
         return .minorUnits(units)
+    }
+
+    /// `amount` of a JSON number written with an exponent (rare: off the
+    /// common path). Its value is mantissa × 10^(exponent − fraction digits);
+    /// trailing zeros of the mantissa are kept aside so that a long mantissa
+    /// of an exact value (`1500000000000000000000e-21`) does not overflow.
+    @inline(never)
+    static func amountWithExponent(_ p: UnsafePointer<UInt8>, count n: Int, fractionDigits: Int) -> Amount {
+        var i = 0
+        let negative = n > 0 && p[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        guard i < n, JSONCursor.isDigit(p[i]) else { return .notDecimal }
+        if p[i] == UInt8(ascii: "0"), i + 1 < n, JSONCursor.isDigit(p[i + 1]) { return .notDecimal }
+        var mantissa: Int64 = 0
+        var zeros = 0          // trailing zeros not yet multiplied in
+        var fraction = 0
+        var overflow = false
+        var inFraction = false
+        while i < n {
+            let b = p[i]
+            if b == UInt8(ascii: ".") {
+                guard !inFraction, i + 1 < n, JSONCursor.isDigit(p[i + 1]) else { return .notDecimal }
+                inFraction = true
+                i += 1
+                continue
+            }
+            guard JSONCursor.isDigit(b) else { break }
+            if inFraction { fraction += 1 }
+            if b == UInt8(ascii: "0") {
+                zeros += 1
+            } else {
+                for _ in 0..<zeros { mantissa = accumulate(mantissa, UInt8(ascii: "0"), &overflow) }
+                zeros = 0
+                mantissa = accumulate(mantissa, b, &overflow)
+            }
+            i += 1
+        }
+        guard i < n, p[i] | 0x20 == UInt8(ascii: "e") else { return .notDecimal }
+        i += 1
+        var exponentNegative = false
+        if i < n, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") {
+            exponentNegative = p[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        guard i < n else { return .notDecimal }
+        var exponent = 0
+        while i < n, JSONCursor.isDigit(p[i]) {
+            // Saturated: any exponent past this is out of range or inexact anyway.
+            exponent = min(exponent * 10 + Int(p[i] &- UInt8(ascii: "0")), 100_000)
+            i += 1
+        }
+        guard i == n else { return .notDecimal }
+        if exponentNegative { exponent = -exponent }
+        if mantissa == 0 && !overflow { return .minorUnits(0) }
+        if overflow { return .outOfRange }
+        // Minor units = mantissa × 10^shift.
+        var shift = zeros + exponent - fraction + fractionDigits
+        if shift < 0 {
+            // Exact only when the digits moved past the last minor unit are zeros.
+            while shift < 0, mantissa % 10 == 0 { mantissa /= 10; shift += 1 }
+            if shift < 0 { return .tooManyFractionDigits }
+        }
+        guard shift <= 18 else { return .outOfRange }
+        for _ in 0..<shift {
+            let (m, o) = mantissa.multipliedReportingOverflow(by: 10)
+            if o { return .outOfRange }
+            mantissa = m
+        }
+        return negative ? .negative : .minorUnits(mantissa)
     }
 
     @inline(__always)

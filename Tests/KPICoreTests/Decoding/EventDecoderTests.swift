@@ -127,13 +127,23 @@ import KPICore
         #expect(event(decode(json, topic: .chats))?.time == sampleTime)
     }
 
-    @Test func duplicateKeysLastOneWins() {
+    /// Issue 13 (7): `"amount"` or `"shop_id"` twice was taken silently, the
+    /// last one winning: a record that says two things is malformed.
+    @Test func aKnownFieldGivenTwiceIsMalformed() {
         let s = fullSamples[.orderPaid]!
-        let json = s.json.dropLast() + #","event_id":"second","amount":1,"agent_id":null}"#
-        let e = event(decode(String(json), topic: .orders))
-        #expect(e?.eventID == "second")
-        #expect(e?.amount == Money(minorUnits: 100))
-        #expect(e?.agentID == nil)
+        for extra in [#","amount":"1.00""#, #","shop_id":"s2""#, #","event_id":"second""#, #","agent_id":null"#,
+                      #","am\u006funt":2"#, #","ts":1"#] {
+            let json = String(s.json.dropLast()) + extra + "}"
+            let result = decode(json, topic: .orders)
+            #expect(code(result) == "malformed_json", "\(extra)")
+            if case .failure(let r) = result { #expect(r.detail.contains("given twice"), "\(r.detail)") }
+        }
+        // A first value of null counts too: which one was meant is unknown.
+        let nullFirst = #"{"event_id":"e","type":"order_paid","shop_id":null,"shop_id":"s1","order_id":"1","buyer_id":"b","amount":1}"#
+        #expect(code(decode(nullFirst, topic: .orders)) == "malformed_json")
+        // Unknown fields are ignored, twice or not; so are repeats inside nested values.
+        let unknownTwice = String(s.json.dropLast()) + #","note":"a","note":"b","items":[{"amount":1,"amount":2}]}"#
+        #expect(event(decode(unknownTwice, topic: .orders)) == event(s.decoded()))
     }
 
     @Test func keysWrittenWithEscapesAreTheSameKeys() {
@@ -220,8 +230,45 @@ import KPICore
         #expect(amount(#""0.10""#) == "10")
         #expect(amount("-0") == "0")
         #expect(amount(#""-0.00""#) == "0")
-        // Int64.max = 9223372036854775807 minor units.
-        #expect(amount("92233720368547758.07") == "9223372036854775807")
+        // The largest amount accepted: 10^15 minor units.
+        #expect(amount("10000000000000.00") == "1000000000000000")
+    }
+
+    /// Issue 13 (5): two `order_paid` of 92233720368547758.07 (Int64.max
+    /// minor units) made a shop's sales -0.02. No amount above 10^15 minor
+    /// units is taken.
+    @Test func amountsAboveTheMaximumAreRejected() {
+        for raw in ["92233720368547758.07", #""92233720368547758.07""#, "10000000000000.01", "1e16", "100000000000000000000"] {
+            #expect(amount(raw) == "bad_amount:amount", "amount \(raw)")
+        }
+        let json = fullSamples[.orderPaid]!.with("amount", "92233720368547758.07").json
+        if case .failure(let r) = decode(json, topic: .orders) {
+            #expect(r.detail.contains("largest amount accepted, 10000000000000.00"), "\(r.detail)")
+        }
+        #expect(code(fullSamples[.adClick]!.with("cost", "10000000000000.01").decoded()) == "bad_amount:cost")
+    }
+
+    /// Issue 13 (7): `1.5e1` is a JSON number events.md allows: a number
+    /// with an exponent is an amount when its value is exact in minor units.
+    @Test func numbersWithAnExponentAreExactAmounts() {
+        #expect(amount("1.5e1") == "1500")          // 15.00
+        #expect(amount("1.5E+1") == "1500")
+        #expect(amount("1e3") == "100000")          // 1000.00
+        #expect(amount("1.5e2") == "15000")         // 150.00
+        #expect(amount("1500e-3") == "150")         // 1.50: the zeros moved past the cents are zeros
+        #expect(amount("25e-2") == "25")            // 0.25
+        #expect(amount("0e5") == "0")
+        #expect(amount("-0e1") == "0")
+        #expect(amount("12.3400e1") == "12340")     // 123.40
+        #expect(amount("1e-3") == "bad_amount:amount")      // 0.001 is not a whole cent
+        #expect(amount("1.005e0") == "bad_amount:amount")
+        #expect(amount("-1e2") == "negative_amount")
+        #expect(amount("1e400") == "bad_amount:amount")
+        #expect(amount("1e15") == "bad_amount:amount")      // 10^17 minor units: above the maximum
+        // A long mantissa of an exact value: 1.5 at 2 digits.
+        #expect(amount("1500000000000000000000000e-24") == "150")
+        #expect(amount("1e3", fractionDigits: 0) == "1000")
+        #expect(amount("15e-1", fractionDigits: 0) == "bad_amount:amount")
     }
 
     @Test func otherFractionDigitSettings() {
@@ -234,7 +281,8 @@ import KPICore
     }
 
     @Test func rejectedAmounts() {
-        for raw in [#""1.234""#, "1.234", "1.000", "1e3", #""1E3""#, "1.5e2", #""+1""#, #"" 1""#, #""1 ""#, #""1.""#,
+        // A decimal string keeps the plain grammar: no exponent there.
+        for raw in [#""1.234""#, "1.234", "1.000", #""1E3""#, #""1.5e1""#, #""+1""#, #"" 1""#, #""1 ""#, #""1.""#,
                     #"".5""#, #""01""#, #""""#, #""abc""#, #""1,5""#, #""0x10""#, "92233720368547758.08",
                     "100000000000000000000", #""-""#] {
             #expect(amount(raw) == "bad_amount:amount", "amount \(raw)")
