@@ -31,6 +31,15 @@ public struct ConsumedRecord {
         return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? nil : ts
     }
 
+    /// The record timestamp when it is the broker's log-append time (the
+    /// topic's `message.timestamp.type=LogAppendTime`), which the producer
+    /// does not control; nil for a producer's create time or none.
+    public var logAppendTimeMillis: Int64? {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(message, &type)
+        return type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME && ts >= 0 ? ts : nil
+    }
+
     /// The record headers in order (a header may repeat; a null value is nil).
     public var headers: [(name: String, value: [UInt8]?)] {
         var hdrs: OpaquePointer?

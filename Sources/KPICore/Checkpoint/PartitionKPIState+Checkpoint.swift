@@ -166,6 +166,7 @@ extension PartitionKPIState {
             evicted.append(EvictedWindow(snapshot: snapshot, changed: try r.bool()))
         }
         rebuildConversions()
+        resetSumBounds()
         updateWantedQueues()
     }
 

@@ -51,8 +51,16 @@ public enum RejectReason: Hashable, Sendable {
     case badTimestamp
     /// A value of the right type outside its allowed set or range.
     case invalidValue(EventField)
-    /// The event time is too far ahead of the Kafka record timestamp (engine).
+    /// The event time is too far ahead of the Kafka record timestamp (engine),
+    /// or of a time its producer does not control: the broker's log-append
+    /// time, or the time the ingester read it (the pipeline).
     case future
+    /// The record's key is not its `shop_id` (missing or another key): the
+    /// topics are co-partitioned by shop, so it may sit on the wrong partition.
+    case keyMismatch
+    /// Its amount would take one of its shop's sums past what the engine
+    /// can hold exactly (engine, `SumBounds`).
+    case sumOverflow
     /// The event is older than every window that can still change (engine).
     case late
     /// The `event_id` was already counted (engine).
@@ -72,6 +80,8 @@ public enum RejectReason: Hashable, Sendable {
         case .badTimestamp: "bad_timestamp"
         case .invalidValue(let f): "invalid_value:" + f.rawValue
         case .future: "future"
+        case .keyMismatch: "key_mismatch"
+        case .sumOverflow: "sum_overflow"
         case .late: "late"
         case .duplicate: "duplicate"
         }

@@ -10,6 +10,9 @@ public enum IngestOutcome: UInt8, Sendable, Hashable {
     case late
     /// `ts` more than `futureSkew` ahead of the record timestamp (dead-letter `future`).
     case future
+    /// Its amount would take one of its shop's sums past what an `Int64`
+    /// holds (`SumBounds`): counted nowhere (dead-letter `sum_overflow`).
+    case sumOverflow
 }
 
 /// Per-shop lookup tables and the per-shop state that joins events:
@@ -28,6 +31,8 @@ struct ShopState {
     var chats = SessionTable<ChatSession>()
     var browsing = SessionTable<BrowsingSession>()
     var buyers: [UInt64: BuyerHistory] = [:]
+    /// Bounds on the shop's sums of amounts (derived: reset on restore).
+    var sums = SumBounds()
 
     /// The chat sessions as a dictionary (for checkpoints; not the hot path).
     var chatSessions: [String: ChatSession] {
@@ -189,6 +194,7 @@ public struct PartitionKPIState {
         let p = place(t)
         if seenEvents.updateValue(p.day, forKey: idHash) != nil { return .duplicate }
         let shop = shopIndex(of: event)
+        guard shops[Int(shop)].sums.take(event) else { return .sumOverflow }
         apply(event, shop: shop, at: p, tie: idHash)
         if maxEventTime.map({ t > $0 }) ?? true {
             maxEventTime = t

@@ -185,3 +185,18 @@ extension ShopEvent {
     @inline(__always)
     var eventIDHash: UInt64 { text.hash(.eventID) ?? StableHash.hash("") }
 }
+
+extension ShopEvent {
+    /// Whether a Kafka record key is exactly this event's `shop_id` (UTF-8,
+    /// compared in place): the input topics are keyed by shop (events.md),
+    /// so a record keyed otherwise may sit on another shop's partition.
+    @inline(__always)
+    public func isKeyed(by key: UnsafeRawBufferPointer?) -> Bool {
+        guard let key else { return false }
+        return text.withUTF8(.shopID) { id in
+            guard id.count == key.count else { return false }
+            for i in 0..<id.count where id[i] != key[i] { return false }
+            return true
+        } ?? false
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaClient
 import KPICore
 
@@ -52,6 +53,11 @@ public struct BackfillJob {
     /// collecting runs holds back when there are many partitions (an event
     /// and its record take ~0.55 KB here, so ~70 MB).
     public var heldBackLimit = 131_072
+    /// When the backfill took its end offsets: every record it reads was
+    /// written before, so an event more than `futureSkew` past it is
+    /// `future` (a producer's clock, not a time the broker or this process
+    /// vouches for). nil: the wall clock when `run` starts.
+    public var readTime: EventTime?
 
     public init(service: ServiceConfiguration, from: EventTime?, until: EventTime?) {
         self.service = service
@@ -83,6 +89,7 @@ public struct BackfillJob {
 
         // Where to start and where to stop, per input partition: two requests
         // for every partition's offsets, one per time asked.
+        let endsTakenAt = readTime ?? EventTime(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
         let watermarks = try consumer.watermarkOffsets(all)
         let lows = watermarks.mapValues(\.low)
         let starts: [TopicPartition: StartPosition] = try from.map {
@@ -102,6 +109,8 @@ public struct BackfillJob {
         let pipeline = RecordPipeline(topics: topics, configuration: configuration, deadLetters: deadLetters)
         pipeline.runLength = runLength
         pipeline.heldBackLimit = heldBackLimit
+        pipeline.readTime = endsTakenAt
+        pipeline.readTimeName = "the time the backfill took its end offsets"
         for p in 0..<partitionCount {
             let state = try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from)
             pipeline.add(p, work: service.partitionWork(state: state, emits: false), shape: .runs)

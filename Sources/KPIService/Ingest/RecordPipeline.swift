@@ -108,6 +108,20 @@ final class RecordPipeline {
     private var touchedList: [Int32] = []
     /// Consumed records per input topic in the current poll.
     private(set) var consumedInPoll = [0, 0, 0]
+    /// A time its producer does not control that every record fed next was
+    /// written before: the consumer's clock as it reads (live), or when a
+    /// backfill took its end offsets. An event more than
+    /// `futureSkew` ahead of it (or of the record's log-append time, when
+    /// the broker stamps it) is `future`: one producer's clock can then move
+    /// a partition's watermark at most that skew past the real time, never
+    /// days ahead, where every other shop's events would be late. nil: no
+    /// such bound (the old rule alone: `ts` against the record timestamp).
+    var readTime: EventTime? {
+        didSet { readLimit = readTime.map { $0.millis &+ configuration.futureSkew.millis } ?? .max }
+    }
+    /// Says what `readTime` is, in dead-letter details.
+    var readTimeName = "the consumer's clock"
+    private var readLimit: Int64 = .max
 
     init(topics: TopicNames, configuration: KPIConfiguration, deadLetters: DeadLetterSink) {
         self.topics = topics
@@ -183,6 +197,13 @@ final class RecordPipeline {
             }
             do throws(EventRejection) {
                 let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
+                // Co-partitioning (events.md): the key is the shop_id, or the
+                // event may be on another shop's partition (counted there).
+                guard event.isKeyed(by: r.key) else { throw Self.keyMismatch(event, r.key) }
+                if event.time.millis > readLimit { throw futureOfReadTime(event) }
+                if let appended = r.logAppendTimeMillis, event.time.millis - appended > configuration.futureSkew.millis {
+                    throw futureOfAppendTime(event, appended)
+                }
                 part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
             } catch {
                 try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis,
@@ -190,6 +211,27 @@ final class RecordPipeline {
             }
         }
     }
+
+    @inline(never)
+    static func keyMismatch(_ event: ShopEvent, _ key: UnsafeRawBufferPointer?) -> EventRejection {
+        guard let key else {
+            return EventRejection(reason: .keyMismatch, detail: "the record has no key; the input topics are keyed by shop_id (\"\(event.shopID)\")")
+        }
+        let shown = String(decoding: key.prefix(64), as: UTF8.self) + (key.count > 64 ? "..." : "")
+        return EventRejection(reason: .keyMismatch, detail: "record key \"\(shown)\" is not the event's shop_id \"\(event.shopID)\"")
+    }
+
+    @inline(never)
+    func futureOfReadTime(_ event: ShopEvent) -> EventRejection {
+        EventRejection(reason: .future, detail: "event time \(Self.text(event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of \(readTimeName), \(Self.text(readTime ?? EventTime(millis: 0)))")
+    }
+
+    @inline(never)
+    func futureOfAppendTime(_ event: ShopEvent, _ appended: Int64) -> EventRejection {
+        EventRejection(reason: .future, detail: "event time \(Self.text(event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of the broker's log-append time \(Self.text(EventTime(millis: appended)))")
+    }
+
+    static func text(_ t: EventTime) -> String { CivilTime.rfc3339(t, utcOffsetSeconds: 0, milliseconds: true) }
 
     /// Nothing more is wanted from an input of a partition.
     func finish(_ part: PipelinePartition, _ input: InputTopic) {
@@ -270,10 +312,13 @@ final class RecordPipeline {
     static func rejection(_ outcome: IngestOutcome, _ pending: PendingEvent, watermark: EventTime?,
                           _ configuration: KPIConfiguration) -> (RejectReason, String) {
         let zone = configuration.timeZoneID
-        func text(_ t: EventTime) -> String { CivilTime.rfc3339(t, utcOffsetSeconds: 0, milliseconds: true) }
+        func text(_ t: EventTime) -> String { Self.text(t) }
         if outcome == .future {
             let record = pending.recordTimestamp.map(text) ?? "none"
             return (.future, "event time \(text(pending.event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of its record timestamp \(record)")
+        }
+        if outcome == .sumOverflow {
+            return (.sumOverflow, "its amount would take a sum of shop \"\(pending.event.shopID)\" past what can be counted exactly")
         }
         let watermark = watermark.map(text) ?? "none"
         return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")

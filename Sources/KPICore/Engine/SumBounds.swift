@@ -1,0 +1,88 @@
+/// Upper bounds on a shop's sums of amounts, so that no money or time sum of
+/// any of its windows can wrap around (issue 13: two `order_paid` of
+/// 92233720368547758.07 made a shop's sales −0.02).
+///
+/// Every amount an event adds to a counter is ≥ 0 and at most
+/// `FieldReader.maxAmountMinorUnits` (decoder), but a window sums many of
+/// them. Per shop and kind, `bounds` is at least every sum of that kind in
+/// any window (calendar or rolling) of any of the shop's scopes: it starts
+/// at the sums restored from a checkpoint (or 0) and grows by each amount
+/// counted, never shrinks. An event whose amount would take it past
+/// `Int64.max` is not counted (`IngestOutcome.sumOverflow`), so every sum,
+/// and every difference of two (`net_sales`), stays exact.
+///
+/// - `sales`: `order_paid.amount`, in `sales` and `agent_sales` (an agent's,
+///   team's or channel's sum is part of the shop's);
+/// - `refunds`: `order_refunded.amount`;
+/// - `spend`: `cost` of impressions and clicks, `ad_spend.amount` (channel
+///   and campaign scopes);
+/// - `dwell`: `dwell_ms` of page views.
+///
+/// The check is one add and compare on the shop's state, which the event
+/// touches anyway.
+struct SumBounds {
+    enum Kind: Int, CaseIterable { case sales, refunds, spend, dwell }
+
+    var bounds = InlineArray<4, Int64>(repeating: 0)
+
+    /// What `event` adds to a bounded sum, if anything.
+    @inline(__always)
+    static func contribution(of e: borrowing ShopEvent) -> (Kind, Int64)? {
+        switch e.type {
+        case .orderPaid: e.amount.map { (.sales, $0.minorUnits) }
+        case .orderRefunded: e.amount.map { (.refunds, $0.minorUnits) }
+        case .adImpression, .adClick: e.cost.map { (.spend, $0.minorUnits) }
+        case .adSpend: e.amount.map { (.spend, $0.minorUnits) }
+        case .pageView: e.dwellMillis.map { (.dwell, $0) }
+        default: nil
+        }
+    }
+
+    /// Takes `event`'s amount into its bound; false (nothing changed) when
+    /// the sums could then overflow.
+    @inline(__always)
+    mutating func take(_ e: borrowing ShopEvent) -> Bool {
+        guard let (kind, amount) = Self.contribution(of: e) else { return true }
+        let (sum, overflow) = bounds[kind.rawValue].addingReportingOverflow(amount)
+        if overflow || amount < 0 { return false }
+        bounds[kind.rawValue] = sum
+        return true
+    }
+
+    /// The counters each kind bounds.
+    static func counters(_ kind: Kind) -> [Counter] {
+        switch kind {
+        case .sales: [.sales, .agentSales]
+        case .refunds: [.refunds]
+        case .spend: [.spend]
+        case .dwell: [.dwellSumMillis]
+        }
+    }
+}
+
+extension PartitionKPIState {
+    /// Sets every shop's sum bounds from the state as it is (after a restore
+    /// from a checkpoint): per kind, the largest total, over the shop's
+    /// scopes, of all its windows' and hour buckets' sums — at least any one
+    /// window's or rolling window's sum. Saturates at `Int64.max` (such a
+    /// shop's further amounts are then refused rather than wrapped).
+    mutating func resetSumBounds() {
+        for k in shops.indices { shops[k].sums = SumBounds() }
+        for scope in scopes {
+            let shop = Int(scope.shop)
+            guard shop < shops.count else { continue }
+            for kind in SumBounds.Kind.allCases {
+                var total: Int64 = 0
+                func add(_ v: Int64) {
+                    let (s, o) = total.addingReportingOverflow(max(0, v))
+                    total = o ? .max : s
+                }
+                for c in SumBounds.counters(kind) {
+                    for w in scope.windows { add(w.counters[c]) }
+                    for (_, b) in scope.rolling.buckets { add(b[c]) }
+                }
+                if total > shops[shop].sums.bounds[kind.rawValue] { shops[shop].sums.bounds[kind.rawValue] = total }
+            }
+        }
+    }
+}
