@@ -37,9 +37,10 @@ public struct Alert: Sendable, Hashable {
         self.message = message; self.severity = severity; self.isRepeat = isRepeat
     }
 
-    /// The stable alert id.
+    /// The stable alert id: `rule|scope|shop|id|window|window id`, each
+    /// component escaped (`RecordKey`), so ids holding `|` cannot collide.
     public static func id(rule: String, scope: Scope, windowType: WindowType, windowID: String) -> String {
-        "\(rule)|\(scope.type.name)|\(scope.shopID)|\(scope.id ?? "")|\(windowType.name)|\(windowID)"
+        RecordKey.join([rule, scope.type.name, scope.shopID, scope.id ?? "", windowType.name, windowID])
     }
 }
 

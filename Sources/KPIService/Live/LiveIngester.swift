@@ -167,6 +167,9 @@ public final class LiveIngester {
         guard let consumer else { return }
         var atEnd: [TopicPartition] = []
         try consumer.poll(maxRecords: 5000, timeout: .milliseconds(100)) { (batch: ConsumerBatch) throws in
+            // Every record of the batch was written before now: an event
+            // time far beyond it is a producer's bad clock (`future`).
+            pipeline.readTime = clock()
             try pipeline.feed(batch)
             for input in InputTopic.allCases where pipeline.consumedInPoll[Int(input.rawValue)] > 0 {
                 hooks.consumed(settings.topics.name(of: input), pipeline.consumedInPoll[Int(input.rawValue)])
@@ -455,8 +458,3 @@ func rdkafkaRestoreLog(_ message: String) {
     FileHandle.standardError.write(Data("kpi-ingest: \(message)\n".utf8))
 }
 
-extension KPISnapshot {
-    /// The `kpi.snapshots` record key, the identity of its scope × window:
-    /// `scope|shop|id|window|window id`.
-    var recordKey: String { "\(scope.type.name)|\(scope.shopID)|\(scope.id ?? "")|\(window.type.name)|\(window.id)" }
-}
