@@ -41,6 +41,8 @@ final class ConsumerCallbackContext: @unchecked Sendable {
     var rebalanceError: KafkaError?
     /// Consumer lag per partition from the statistics callback; read from any thread.
     let lag = Mutex<[TopicPartition: Int64]>([:])
+    /// The brokers as the latest statistics report saw them; read from any thread.
+    let brokers = Mutex<BrokerHealth?>(nil)
 }
 
 /// A Kafka consumer over librdkafka, owned by one thread.
@@ -340,6 +342,10 @@ public final class KafkaConsumer {
     /// (needs `statistics.interval.ms` > 0). Safe from any thread.
     public var lag: [TopicPartition: Int64] { context.lag.withLock { $0 } }
 
+    /// How the connections to the cluster stand, from the latest statistics
+    /// report (needs `statistics.interval.ms` > 0); nil before the first.
+    public var brokerHealth: BrokerHealth? { context.brokers.withLock { $0 } }
+
     /// Leaves the group (running the revoke handler first) and stops the
     /// consumer, so a new member gets the partitions without waiting for the
     /// session timeout. Further calls are invalid.
@@ -405,5 +411,7 @@ private let consumerStatisticsCallback: @convention(c) (OpaquePointer?, UnsafeMu
     let bytes = UnsafeRawBufferPointer(start: json, count: len)
     let lag = ConsumerStatistics.consumerLag(statisticsJSON: bytes)
     context.lag.withLock { $0 = lag }
+    let brokers = ConsumerStatistics.brokers(statisticsJSON: bytes)
+    context.brokers.withLock { $0 = brokers }
     return 0
 }
