@@ -2,6 +2,7 @@ import Foundation
 import KafkaClient
 import KPICore
 import Logging
+import Synchronization
 
 /// Where alert notifications go: the `kpi.alerts` topic (key = alert id),
 /// the webhooks and the log that the config's routes name — each state
@@ -13,6 +14,15 @@ import Logging
 /// evaluation time: a notification of an id at or before the last one
 /// published for it is a replay; a later one (a state change, or a repeat
 /// of a firing alert after the repeat interval) is new.
+///
+/// A webhook notification counts as delivered only once its receiver took
+/// it. With a `ledger` (the compacted state topic), each one is recorded
+/// there before it is queued (`PendingDelivery`, keyed by receiver and
+/// notification) and deleted (a tombstone) once the receiver took or
+/// refused it; what is still recorded after a stop (a slow or absent
+/// receiver, a crash) is delivered again after the restart, by whoever then
+/// holds the alert's partition (`redeliver`), with the same body and
+/// `X-KPI-Notification-Id`: at least once per receiver.
 public final class AlertOutbox {
     private let producer: KafkaProducer?
     private let topic: String
@@ -22,13 +32,21 @@ public final class AlertOutbox {
     private let teams: [KPIConfiguration.Team]
     private var lastSent: [String: AlertBook.Delivered]
     private let logger = Logger(label: "kpi-ingest.alerts")
+    /// Where undelivered webhook notifications are recorded (a compacted topic); nil: nowhere.
+    private let ledger: String?
+    /// Ledger keys queued in this process (not queued again by `redeliver`).
+    private let inFlight = KeySet()
     /// Notifications sent, and those skipped as already sent.
     public private(set) var sent = 0
     public private(set) var skippedAsAlreadySent = 0
 
-    /// `alreadySent`: the last published notification per alert id (see `readPublished`).
-    public init(configuration: ServiceConfiguration, producer: KafkaProducer?, alreadySent: [String: AlertBook.Delivered]) {
+    /// `alreadySent`: the last published notification per alert id (see
+    /// `readPublished`). `ledger`: the topic recording undelivered webhook
+    /// notifications (the state topic), with `producer`.
+    public init(configuration: ServiceConfiguration, producer: KafkaProducer?, alreadySent: [String: AlertBook.Delivered],
+                ledger: String? = nil) {
         self.producer = producer
+        self.ledger = producer == nil ? nil : ledger
         topic = configuration.kafka.topics.alerts
         routes = configuration.alerts.routes
         teams = configuration.kpi.teams
@@ -58,9 +76,11 @@ public final class AlertOutbox {
     }
 
     /// Sends one notification unless it is a replay of one already sent
-    /// (same id, evaluated at or before the last one sent); returns whether it was sent.
+    /// (same id, evaluated at or before the last one sent); returns whether
+    /// it was sent. `partition`: the input partition whose state raised it
+    /// (its holder delivers what is left of it after a restart).
     @discardableResult
-    public func send(_ alert: Alert, json: [UInt8]) throws -> Bool {
+    public func send(_ alert: Alert, json: [UInt8], partition: Int32 = 0) throws -> Bool {
         let state = alert.state.name
         if let last = lastSent[alert.id], alert.at <= last.at {
             skippedAsAlreadySent += 1
@@ -68,15 +88,26 @@ public final class AlertOutbox {
         }
         lastSent[alert.id] = AlertBook.Delivered(id: alert.id, state: alert.state, since: alert.since, at: alert.at)
         sent += 1
-        try producer?.send(topic: topic, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
-        var logged: [String] = []
-        for name in receivers(for: alert) {
-            if let hook = webhooks[name] {
-                hook.enqueue(id: alert.id, body: json)
-            } else if logReceivers.contains(name) {
-                logged.append(name)
+        let names = receivers(for: alert)
+        // Recorded before anything else: a crash from here on leaves the
+        // record, and the restart delivers it (the alert topic below makes
+        // the restart treat the notification itself as sent).
+        var queued: [(WebhookReceiver, PendingDelivery)] = []
+        for name in names {
+            guard let hook = webhooks[name] else { continue }
+            let pending = PendingDelivery(partition: partition, receiver: name, alertID: alert.id, at: alert.at, body: json)
+            if let ledger { try producer?.send(topic: ledger, partition: 0, key: Array(pending.key.utf8), value: json) }
+            queued.append((hook, pending))
+        }
+        if !queued.isEmpty, ledger != nil {
+            do { try producer?.flush(timeout: .seconds(5)) } catch {
+                logger.warning("alert \(alert.id): its webhook deliveries are queued for the state topic, not yet acknowledged: \(error)")
             }
         }
+        try producer?.send(topic: topic, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
+        var logged: [String] = []
+        for (hook, pending) in queued { enqueue(pending, to: hook) }
+        for name in names where webhooks[name] == nil && logReceivers.contains(name) { logged.append(name) }
         // One log line however many log receivers the routes name (it says which).
         if !logged.isEmpty {
             logger.notice("\(alert.message)", metadata: ["alert": .string(alert.id), "state": .string(state),
@@ -84,6 +115,81 @@ public final class AlertOutbox {
                                                          "receivers": .string(logged.joined(separator: ","))])
         }
         return true
+    }
+
+    /// Queues a recorded notification to its receiver; its record is deleted
+    /// once the receiver took it (or refused it: no retry can fix a 4xx).
+    private func enqueue(_ pending: PendingDelivery, to hook: WebhookReceiver) {
+        let key = pending.key
+        guard inFlight.insert(key) else { return }
+        let (producer, ledger, inFlight) = (self.producer, self.ledger, self.inFlight)
+        let logger = self.logger
+        let accepted = hook.enqueue(id: pending.alertID, body: pending.body, headers: ["X-KPI-Notification-Id": pending.notificationID]) { outcome in
+            inFlight.remove(key)
+            switch outcome {
+            case .delivered, .refused:
+                guard let ledger, let producer else { return }
+                do { try producer.send(topic: ledger, partition: 0, key: Array(key.utf8), value: nil) } catch {
+                    logger.warning("could not delete the delivery record of \(pending.notificationID) for \(pending.receiver): \(error)")
+                }
+            case .gaveUp:
+                if ledger != nil {
+                    logger.error("webhook \(pending.receiver): notification \(pending.notificationID) kept in the state topic; it is delivered again after the next restart")
+                }
+            case .abandoned:
+                break
+            }
+        }
+        if !accepted { inFlight.remove(key) }
+    }
+
+    /// Queues again what a previous run recorded but did not deliver (read
+    /// from the state topic when partitions are restored): receivers no
+    /// longer configured are dropped (and said), the rest are delivered.
+    public func redeliver(_ pending: [PendingDelivery]) {
+        var dropped = 0
+        var queued = 0
+        for p in pending.sorted(by: { ($0.at, $0.key) < ($1.at, $1.key) }) {
+            guard let hook = webhooks[p.receiver] else {
+                dropped += 1
+                if let ledger { try? producer?.send(topic: ledger, partition: 0, key: Array(p.key.utf8), value: nil) }
+                continue
+            }
+            enqueue(p, to: hook)
+            queued += 1
+        }
+        if queued > 0 { logger.notice("delivering \(queued) alert notification(s) a previous run left undelivered") }
+        if dropped > 0 { logger.warning("\(dropped) undelivered alert notification(s) name receivers no longer configured: dropped") }
+    }
+
+    /// Deliveries per webhook receiver so far.
+    public var deliveryCounts: [String: WebhookReceiver.Counts] { webhooks.mapValues(\.snapshot) }
+
+    /// Delivers what is queued within `timeout` (on shutdown), then stops
+    /// the receivers and says what was left: with a ledger, those are
+    /// delivered after the restart. Returns what was left per receiver.
+    @discardableResult
+    public func drain(timeout: Duration) -> [String: Int] {
+        let hooks = webhooks
+        let box = Mutex<[String: Int]>([:])
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await withTaskGroup(of: (String, Int).self) { group in
+                for (name, hook) in hooks { group.addTask { (name, await hook.drain(timeout: timeout)) } }
+                for await (name, left) in group { box.withLock { $0[name] = left } }
+            }
+            done.signal()
+        }
+        done.wait()
+        let left = box.withLock { $0 }.filter { $0.value > 0 }
+        for (name, n) in left.sorted(by: { $0.key < $1.key }) {
+            if ledger != nil {
+                logger.warning("webhook \(name): \(n) alert notification(s) not delivered within \(timeout) of shutdown; kept in the state topic, delivered after the restart")
+            } else {
+                logger.error("webhook \(name): \(n) alert notification(s) not delivered within \(timeout) of shutdown; lost (no state topic to keep them)")
+            }
+        }
+        return left
     }
 
     /// Receiver names of every route that matches the alert's rule, scope and shop.
@@ -130,4 +236,44 @@ public final class AlertOutbox {
         guard let r = text.range(of: "\"\(name)\":\"") else { return nil }
         return String(text[r.upperBound...].prefix { $0 != "\"" })
     }
+}
+
+/// A webhook notification recorded on the state topic until its receiver
+/// takes it: key `webhook|<partition>|<receiver>|<evaluation ms>|<alert id>`
+/// (components escaped as in `RecordKey`), value the alert JSON.
+public struct PendingDelivery: Sendable, Hashable {
+    public var partition: Int32
+    public var receiver: String
+    public var alertID: String
+    /// The evaluation time (with the id, what identifies the notification).
+    public var at: EventTime
+    public var body: [UInt8]
+
+    public init(partition: Int32, receiver: String, alertID: String, at: EventTime, body: [UInt8]) {
+        self.partition = partition; self.receiver = receiver; self.alertID = alertID; self.at = at; self.body = body
+    }
+
+    static let prefix = "webhook"
+
+    /// The record key on the state topic.
+    public var key: String { RecordKey.join([Self.prefix, String(partition), receiver, String(at.millis), alertID]) }
+
+    /// The notification's stable identity, sent as `X-KPI-Notification-Id`:
+    /// `<alert id>@<evaluation ms>` (one state change of one alert).
+    public var notificationID: String { "\(alertID)@\(at.millis)" }
+
+    /// Parses a state-topic record; nil when the key is not a delivery record.
+    public init?(key: String, value: [UInt8]) {
+        guard key.hasPrefix(Self.prefix + "|") else { return nil }
+        let parts = RecordKey.split(key, maxParts: 5)
+        guard parts.count == 5, parts[0] == Self.prefix, let p = Int32(parts[1]), let at = Int64(parts[3]) else { return nil }
+        self.init(partition: p, receiver: parts[2], alertID: parts[4], at: EventTime(millis: at), body: value)
+    }
+}
+
+/// A set of keys shared with the webhook workers.
+final class KeySet: Sendable {
+    private let keys = Mutex<Set<String>>([])
+    func insert(_ k: String) -> Bool { keys.withLock { $0.insert(k).inserted } }
+    func remove(_ k: String) { _ = keys.withLock { $0.remove(k) } }
 }

@@ -22,13 +22,28 @@ public final class WebhookReceiver: Sendable {
         public var overflowed = 0
         /// Attempts beyond the first.
         public var retries = 0
+        /// Queued or being delivered now.
+        public var pending = 0
 
-        public init(delivered: Int = 0, failed: Int = 0, overflowed: Int = 0, retries: Int = 0) {
+        public init(delivered: Int = 0, failed: Int = 0, overflowed: Int = 0, retries: Int = 0, pending: Int = 0) {
             self.delivered = delivered
             self.failed = failed
             self.overflowed = overflowed
             self.retries = retries
+            self.pending = pending
         }
+    }
+
+    /// How one notification ended.
+    public enum Outcome: Sendable, Equatable {
+        /// The receiver took it (2xx).
+        case delivered
+        /// The receiver refused it (4xx): no retry can fix that.
+        case refused
+        /// Retries exhausted on 5xx answers or transport failures.
+        case gaveUp
+        /// Not delivered when the receiver was stopped (`drain` ran out of time).
+        case abandoned
     }
 
     public let name: String
@@ -45,6 +60,8 @@ public final class WebhookReceiver: Sendable {
     struct Notification: Sendable {
         var id: String
         var body: [UInt8]
+        var headers: [String: String] = [:]
+        var done: (@Sendable (Outcome) -> Void)?
     }
 
     /// `headers` may hold secrets (an Authorization value): they are sent, never logged.
@@ -65,25 +82,36 @@ public final class WebhookReceiver: Sendable {
         let counts = self.counts
         worker = Task.detached {
             for await n in stream {
-                let outcome = await deliver.send(n)
+                let (outcome, retries) = await deliver.send(n)
                 counts.value.withLock { c in
-                    c.retries += outcome.retries
-                    if outcome.delivered { c.delivered += 1 } else { c.failed += 1 }
+                    c.retries += retries
+                    c.pending -= 1
+                    switch outcome {
+                    case .delivered: c.delivered += 1
+                    case .refused, .gaveUp: c.failed += 1
+                    case .abandoned: break
+                    }
                 }
+                n.done?(outcome)
+                if outcome == .abandoned { break }
             }
         }
     }
 
     deinit { continuation.finish() }
 
-    /// Queues one notification; returns false (counted, logged) when the queue is full.
+    /// Queues one notification; returns false (counted, logged) when the
+    /// queue is full. `headers` are sent with it; `done` is told how it
+    /// ended (on the receiver's worker).
     @discardableResult
-    public func enqueue(id: String, body: [UInt8]) -> Bool {
-        switch continuation.yield(Notification(id: id, body: body)) {
+    public func enqueue(id: String, body: [UInt8], headers: [String: String] = [:],
+                        done: (@Sendable (Outcome) -> Void)? = nil) -> Bool {
+        counts.value.withLock { $0.pending += 1 }
+        switch continuation.yield(Notification(id: id, body: body, headers: headers, done: done)) {
         case .enqueued:
             return true
         case .dropped, .terminated:
-            counts.value.withLock { $0.overflowed += 1 }
+            counts.value.withLock { $0.overflowed += 1; $0.pending -= 1 }
             logger.error("webhook \(name): queue full, alert notification \(id) not queued")
             return false
         @unknown default:
@@ -97,6 +125,22 @@ public final class WebhookReceiver: Sendable {
     public func drain() async {
         continuation.finish()
         await worker.value
+    }
+
+    /// `drain`, waiting at most `timeout`: then the notification being
+    /// delivered is abandoned and the rest are not tried. Returns how many
+    /// were not delivered or given up (their `done` says `abandoned`, or is
+    /// not called for those never tried).
+    public func drain(timeout: Duration) async -> Int {
+        continuation.finish()
+        // Awaiting the worker's value cannot be cancelled: watch the count.
+        let deadline = ContinuousClock.now + timeout
+        while counts.value.withLock({ $0.pending }) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        worker.cancel()
+        await worker.value
+        return counts.value.withLock { $0.pending }
     }
 }
 
@@ -115,29 +159,32 @@ private struct Delivery: Sendable {
     let session: URLSession
     var logger: Logger { Logger(label: "kpi-ingest.alerts.webhook") }
 
-    func send(_ n: WebhookReceiver.Notification) async -> (delivered: Bool, retries: Int) {
+    func send(_ n: WebhookReceiver.Notification) async -> (WebhookReceiver.Outcome, retries: Int) {
         var attempt = 0
         while true {
+            if Task.isCancelled { return (.abandoned, attempt) }
             var request = URLRequest(url: url)
             request.httpMethod = "POST"
             request.httpBody = Data(n.body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            for (k, v) in n.headers { request.setValue(v, forHTTPHeaderField: k) }
             for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
             let retryable: Bool
             let what: String
             do {
                 let (_, response) = try await session.data(for: request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return (true, attempt) }
+                if (200..<300).contains(status) { return (.delivered, attempt) }
                 retryable = status >= 500 || status == 0 || status == 429
                 what = "HTTP \(status)"
             } catch {
+                if Task.isCancelled { return (.abandoned, attempt) }
                 retryable = true
                 what = "\(type(of: error)) \((error as NSError).code)"
             }
             if !retryable || attempt >= maxRetries {
                 logger.error("webhook \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(what)")
-                return (false, attempt)
+                return (retryable ? .gaveUp : .refused, attempt)
             }
             // Exponential backoff: base, 2×base, 4×base ... capped at 64×base.
             let factor = Int64(1) << Int64(min(attempt, 6))

@@ -38,6 +38,15 @@ public final class CheckpointStore {
     /// The largest chunk value (librdkafka's default message.max.bytes is 1 MB).
     public var chunkBytes = 512 * 1024
     private var lastGeneration: [Int32: (generation: Int64, chunks: Int)] = [:]
+    /// Generations superseded by one written but not yet acknowledged (the
+    /// broker was away): deleted once a later write is acknowledged.
+    private var superseded: [Int32: [(generation: Int64, chunks: Int)]] = [:]
+    /// How long a write waits for the broker's acknowledgement before it
+    /// fails (its records stay queued and are delivered when the broker is back).
+    public var acknowledgementTimeout: Duration = .seconds(15)
+    /// The webhook notifications recorded as not yet delivered (`AlertOutbox`),
+    /// as found by the last `readAll`.
+    public private(set) var pendingDeliveries: [PendingDelivery] = []
 
     public init(topic: String, producer: KafkaProducer, clientConfiguration: KafkaConfiguration) {
         self.topic = topic
@@ -56,24 +65,34 @@ public final class CheckpointStore {
         }
         let manifest = "kpi-checkpoint v1 generation=\(c.generation) chunks=\(count) bytes=\(bytes.count) hash=\(bytes.withUnsafeBytes { StableHash.hash(bytes: $0) }) offsets=\(c.nextOffsets.map(String.init).joined(separator: ",")) appraisal=\(c.appraisal.count)"
         try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)".utf8), value: Array(manifest.utf8))
-        try producer.flush()
-        // The new checkpoint is in force: drop the previous generation's chunks.
+        // Queued in order on one partition: whenever it is delivered, the
+        // manifest follows its chunks. The generation it replaces is deleted
+        // only after the broker acknowledged this one.
         if let previous = lastGeneration[c.partition], previous.generation != c.generation {
-            for i in 0..<previous.chunks {
-                try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)/g\(previous.generation)/\(i)".utf8), value: nil)
-            }
+            superseded[c.partition, default: []].append(previous)
         }
         lastGeneration[c.partition] = (c.generation, count)
+        try producer.flush(timeout: acknowledgementTimeout)
+        // The new checkpoint is in force: drop the previous generations' chunks.
+        for old in superseded.removeValue(forKey: c.partition) ?? [] {
+            for i in 0..<old.chunks {
+                try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)/g\(old.generation)/\(i)".utf8), value: nil)
+            }
+        }
     }
 
     /// The latest complete checkpoint of each partition found on the topic.
     public func readAll(timeout: Duration = .seconds(30)) throws -> [Int32: PartitionCheckpoint] {
         var manifests: [Int32: String] = [:]
         var chunks: [String: [UInt8]] = [:]
+        var deliveries: [String: PendingDelivery] = [:]
         do {
             try KafkaConsumer.readToEnd(topic: topic, configuration: clientConfiguration, timeout: timeout) { r in
                 guard let key = r.key.map({ String(decoding: $0, as: UTF8.self) }) else { return }
-                if key.contains("/") {
+                if key.hasPrefix(PendingDelivery.prefix + "|") {
+                    // The latest record per key: a tombstone means delivered.
+                    deliveries[key] = r.value.flatMap { PendingDelivery(key: key, value: Array($0)) }
+                } else if key.contains("/") {
                     chunks[key] = r.value.map { Array($0) }
                 } else if key.hasPrefix("p"), let p = Int32(key.dropFirst()), let v = r.value {
                     manifests[p] = String(decoding: v, as: UTF8.self)
@@ -82,6 +101,7 @@ public final class CheckpointStore {
         } catch {
             throw ServiceError(.checkpoint, "Could not read the state topic \(topic): \(error)")
         }
+        pendingDeliveries = deliveries.values.sorted { ($0.at, $0.key) < ($1.at, $1.key) }
         var out: [Int32: PartitionCheckpoint] = [:]
         for (p, manifest) in manifests {
             guard let c = Self.assemble(partition: p, manifest: manifest, chunks: chunks) else { continue }

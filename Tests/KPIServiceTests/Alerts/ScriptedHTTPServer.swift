@@ -10,9 +10,12 @@ final class ScriptedHTTPServer: Sendable {
     let port: UInt16
     private let socketFD: Int32
     private let state: Mutex<(script: [Int], bodies: [String])>
+    /// Seconds each answer takes (a slow receiver).
+    private let delay: Double
 
-    init(statuses: [Int]) throws {
+    init(statuses: [Int], delay: Double = 0) throws {
         state = Mutex((statuses, []))
+        self.delay = delay
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -66,6 +69,7 @@ final class ScriptedHTTPServer: Sendable {
                 s.bodies.append(body)
                 return s.script.count > 1 ? s.script.removeFirst() : s.script[0]
             }
+            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             let reply = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             _ = reply.withCString { write(client, $0, strlen($0)) }
             close(client)
