@@ -31,11 +31,21 @@ public final class ServiceMetrics: Sendable {
         var lag: [Int32: Gauge] = [:]
         var watermark: [Int32: Gauge] = [:]
         var restore: [Int32: Gauge] = [:]
+        var webhookOutcomes: [String: Counter] = [:]
+        var webhookRetries: [String: Counter] = [:]
+        var webhookPending: [String: Gauge] = [:]
+        /// Per receiver, the totals last reported (counters grow by the difference).
+        var webhookSeen: [String: WebhookTotals] = [:]
     }
 
     private let handles = Mutex(Handles())
     private let snapshotsEmitted: Counter
     private let residentMemory: Gauge
+    private let brokerUp: Gauge
+    private let partitionsAssigned: Gauge
+    private let sinceLastRecord: Gauge
+    /// When the last input record was consumed (start-up until the first).
+    private let lastRecord = Mutex(ContinuousClock.now)
 
     public static let consumedName = "kpi_ingest_records_consumed_total"
     public static let rejectedName = "kpi_ingest_records_rejected_total"
@@ -45,6 +55,12 @@ public final class ServiceMetrics: Sendable {
     public static let snapshotsName = "kpi_ingest_snapshots_emitted_total"
     public static let alertsName = "kpi_ingest_alerts_emitted_total"
     public static let residentMemoryName = "process_resident_memory_bytes"
+    public static let brokerUpName = "kpi_ingest_broker_up"
+    public static let partitionsAssignedName = "kpi_ingest_partitions_assigned"
+    public static let sinceLastRecordName = "kpi_ingest_seconds_since_last_record"
+    public static let webhookDeliveriesName = "kpi_ingest_webhook_deliveries_total"
+    public static let webhookRetriesName = "kpi_ingest_webhook_retries_total"
+    public static let webhookPendingName = "kpi_ingest_webhook_pending"
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), maxLabelValues: Int = 64) {
         self.registry = registry
@@ -52,6 +68,11 @@ public final class ServiceMetrics: Sendable {
         self.maxLabelValues = max(1, maxLabelValues)
         self.snapshotsEmitted = Counter(label: Self.snapshotsName, factory: factory)
         self.residentMemory = Gauge(label: Self.residentMemoryName, factory: factory)
+        self.brokerUp = Gauge(label: Self.brokerUpName, factory: factory)
+        self.partitionsAssigned = Gauge(label: Self.partitionsAssignedName, factory: factory)
+        self.sinceLastRecord = Gauge(label: Self.sinceLastRecordName, factory: factory)
+        brokerUp.record(1)
+        partitionsAssigned.record(0)
     }
 
     // MARK: What the consumer loop reports
@@ -59,6 +80,45 @@ public final class ServiceMetrics: Sendable {
     /// `count` records read from `topic`.
     public func recordConsumed(topic: String, count: Int = 1) {
         counter(\.consumed, name: Self.consumedName, label: "topic", value: topic).increment(by: count)
+        if count > 0 { lastRecord.withLock { $0 = .now } }
+    }
+
+    /// Whether the Kafka cluster answers (1) or not (0).
+    public func setBrokerUp(_ up: Bool) {
+        brokerUp.record(up ? 1 : 0)
+    }
+
+    /// Partitions of the input topics assigned to this member.
+    public func setPartitionsAssigned(_ count: Int) {
+        partitionsAssigned.record(count)
+    }
+
+    /// Webhook delivery totals per receiver (since start): counted as
+    /// `kpi_ingest_webhook_deliveries_total{receiver, outcome}` with outcome
+    /// `delivered`, `failed` (refused or retries exhausted) or `dropped`
+    /// (queue full), `kpi_ingest_webhook_retries_total{receiver}`, and the
+    /// gauge `kpi_ingest_webhook_pending{receiver}`.
+    public func setWebhookTotals(_ totals: [String: WebhookTotals]) {
+        for (receiver, t) in totals.sorted(by: { $0.key < $1.key }) {
+            let seen = handles.withLock { h -> WebhookTotals in
+                defer { h.webhookSeen[receiver] = t }
+                return h.webhookSeen[receiver] ?? WebhookTotals()
+            }
+            for (outcome, now, before) in [("delivered", t.delivered, seen.delivered), ("failed", t.failed, seen.failed),
+                                           ("dropped", t.dropped, seen.dropped)] {
+                let c = webhookCounter(\.webhookOutcomes, name: Self.webhookDeliveriesName, receiver: receiver, outcome: outcome)
+                c.increment(by: max(0, now - before))
+            }
+            webhookCounter(\.webhookRetries, name: Self.webhookRetriesName, receiver: receiver, outcome: nil)
+                .increment(by: max(0, t.retries - seen.retries))
+            let g = handles.withLock { h -> Gauge in
+                if let g = h.webhookPending[receiver] { return g }
+                let g = Gauge(label: Self.webhookPendingName, dimensions: [("receiver", receiver)], factory: factory)
+                h.webhookPending[receiver] = g
+                return g
+            }
+            g.record(t.pending)
+        }
     }
 
     /// `count` records rejected (dead-lettered) for `reason` (`late`, `future`, `invalid_json`, ...).
@@ -107,6 +167,8 @@ public final class ServiceMetrics: Sendable {
     /// resident memory read now.
     public func exposition() -> [UInt8] {
         if let bytes = ProcessMemory.residentBytes() { residentMemory.record(bytes) }
+        let since = ContinuousClock.now - lastRecord.withLock { $0 }
+        sinceLastRecord.record(Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18)
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         registry.emit(into: &out)
@@ -127,6 +189,19 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
+    private func webhookCounter(_ family: WritableKeyPath<Handles, [String: Counter]>, name: String,
+                                receiver: String, outcome: String?) -> Counter {
+        let key = receiver + "|" + (outcome ?? "")
+        return handles.withLock { h in
+            if let c = h[keyPath: family][key] { return c }
+            var dimensions = [("receiver", receiver)]
+            if let outcome { dimensions.append(("outcome", outcome)) }
+            let c = Counter(label: name, dimensions: dimensions, factory: factory)
+            h[keyPath: family][key] = c
+            return c
+        }
+    }
+
     private func gauge(_ family: WritableKeyPath<Handles, [Int32: Gauge]>, name: String, partition: Int32) -> Gauge {
         handles.withLock { h in
             if let g = h[keyPath: family][partition] { return g }
@@ -134,5 +209,18 @@ public final class ServiceMetrics: Sendable {
             h[keyPath: family][partition] = g
             return g
         }
+    }
+}
+
+/// One webhook receiver's delivery totals since start.
+public struct WebhookTotals: Sendable, Equatable {
+    public var delivered = 0
+    public var failed = 0
+    public var dropped = 0
+    public var retries = 0
+    public var pending = 0
+
+    public init(delivered: Int = 0, failed: Int = 0, dropped: Int = 0, retries: Int = 0, pending: Int = 0) {
+        self.delivered = delivered; self.failed = failed; self.dropped = dropped; self.retries = retries; self.pending = pending
     }
 }

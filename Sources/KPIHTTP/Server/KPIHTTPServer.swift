@@ -82,6 +82,7 @@ public struct KPIHTTPServer: ApplicationProtocol {
         router.get("/readyz") { _, _ in
             switch store.readiness() {
             case .ready: Responses.text("ready\n")
+            case .readyIdle(let reason): Responses.text("ready: \(reason)\n")
             case .notReady(let reason): Responses.text("not ready: \(reason)\n", status: .serviceUnavailable)
             }
         }

@@ -50,6 +50,12 @@ public final class LiveKPIStore: Sendable {
         var nextSubscriber = 0
         var restoring: Set<Int32> = []
         var live = false
+        /// Why the cluster is not answering; nil: it is.
+        var brokerProblem: String?
+        /// The partitions were given up and the group has not assigned any yet.
+        var assignmentPending = false
+        /// The partitions assigned; nil: not said (ready without them).
+        var assigned: Set<Int32>?
     }
 
     /// Money fraction digits for the JSON (the configured currency's).
@@ -149,13 +155,36 @@ public final class LiveKPIStore: Sendable {
         state.withLock { $0.live = false }
     }
 
+    /// Whether the Kafka cluster answers; `detail` says how it stands.
+    public func setBroker(reachable: Bool, detail: String) {
+        state.withLock { $0.brokerProblem = reachable ? nil : detail }
+    }
+
+    /// true while the consumer has no assignment and waits for the group to
+    /// give it one (start-up, a rebalance, a lost session).
+    public func setAssignmentPending(_ pending: Bool) {
+        state.withLock { $0.assignmentPending = pending }
+    }
+
+    /// The partitions the group assigned to this member (restoring or live).
+    public func setAssigned(_ partitions: Set<Int32>) {
+        state.withLock { $0.assigned = partitions }
+    }
+
+    /// Ready means: the broker answers, the group assigned this member its
+    /// partitions (none is ready too, and said), each of them is caught up.
     public func readiness() -> Readiness {
         state.withLock { st in
+            if let problem = st.brokerProblem { return .notReady(reason: "broker unreachable: \(problem)") }
+            if st.assignmentPending { return .notReady(reason: "waiting for the consumer group to assign partitions") }
             if !st.restoring.isEmpty {
                 let list = st.restoring.sorted().map(String.init).joined(separator: ", ")
                 return .notReady(reason: "restoring partition\(st.restoring.count == 1 ? "" : "s") \(list)")
             }
             if !st.live { return .notReady(reason: "consumption is not live yet") }
+            if st.assigned?.isEmpty == true {
+                return .readyIdle(reason: "no partitions assigned to this member (the group has more members than partitions)")
+            }
             return .ready
         }
     }

@@ -17,5 +17,8 @@ public enum LiveUpdate: Sendable, Equatable {
 /// Whether the service can take traffic (`GET /readyz`), and if not, why.
 public enum Readiness: Sendable, Equatable {
     case ready
+    /// Ready, with nothing to consume and saying why (the group assigned
+    /// this member no partitions: it has more members than partitions).
+    case readyIdle(reason: String)
     case notReady(reason: String)
 }
