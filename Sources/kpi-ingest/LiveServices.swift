@@ -88,10 +88,22 @@ func liveHooks(store: LiveKPIStore, metrics: ServiceMetrics) -> IngestHooks {
     }
     h.consumed = { topic, n in metrics.recordConsumed(topic: topic, count: n) }
     h.rejected = { reason in metrics.recordRejected(reason: reason) }
-    h.assignment = { restoring, _ in
+    h.assignment = { restoring, live in
         // Ready once consuming and no assigned partition is still restoring.
         store.setRestoring(restoring)
+        store.setAssigned(restoring.union(live))
+        metrics.setPartitionsAssigned(restoring.count + live.count)
         store.markLive()
+    }
+    h.assignmentPending = { pending in store.setAssignmentPending(pending) }
+    h.broker = { reachable, detail in
+        store.setBroker(reachable: reachable, detail: detail)
+        metrics.setBrokerUp(reachable)
+    }
+    h.webhooks = { counts in
+        metrics.setWebhookTotals(counts.mapValues {
+            WebhookTotals(delivered: $0.delivered, failed: $0.failed, dropped: $0.overflowed, retries: $0.retries, pending: $0.pending)
+        })
     }
     h.partitionProgress = { p, watermark, progress in
         if let watermark { metrics.setWatermark(partition: p, epochSeconds: Double(watermark.millis) / 1000) }

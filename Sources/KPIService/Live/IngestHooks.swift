@@ -21,6 +21,15 @@ public struct IngestHooks: Sendable {
     public var partitionProgress: @Sendable (_ partition: Int32, _ watermark: EventTime?, _ restoreProgress: Double) -> Void = { _, _, _ in }
     /// Consumer lag per input topic partition (from librdkafka statistics).
     public var lag: @Sendable ([TopicPartitionLag]) -> Void = { _ in }
+    /// Whether the cluster answers (checked every second), with what the
+    /// ingester says about it ("no answer from any broker for 12 s").
+    public var broker: @Sendable (_ reachable: Bool, _ detail: String) -> Void = { _, _ in }
+    /// true: the partitions were given up (a rebalance, a lost session)
+    /// and the group has not assigned any yet; false: the group assigned
+    /// this member its partitions (possibly none).
+    public var assignmentPending: @Sendable (Bool) -> Void = { _ in }
+    /// Webhook deliveries per receiver, totals since start (every second).
+    public var webhooks: @Sendable ([String: WebhookReceiver.Counts]) -> Void = { _ in }
 
     public init() {}
 }

@@ -21,6 +21,10 @@ public struct IngesterSettings: Sendable {
     public var publishSnapshots = true
     /// Targets, alerts, receivers, scorecards and stages (its `kpi` and topics are taken from the fields above).
     public var appraisal = ServiceConfiguration()
+    /// On a graceful stop, queued webhook notifications are delivered for at
+    /// most this long; what is left stays recorded on the state topic and is
+    /// delivered after the restart.
+    public var alertDrainTimeout: Duration = .seconds(10)
 
     public init(kafka: KafkaConfiguration) { self.kafka = kafka }
 
@@ -72,6 +76,8 @@ public final class LiveIngester {
     private var checkpoints: CheckpointStore?
     private var lastCheckpoint = ContinuousClock.now
     private var lastEmit = ContinuousClock.now
+    /// Since when no broker answered (nil: reachable), and what failed meanwhile.
+    private var outage = OutageLog()
 
     /// Totals since start, for the summary and tests.
     public var summary: BackfillSummary {
@@ -95,11 +101,21 @@ public final class LiveIngester {
         a.kpi = settings.kpi
         a.kafka.topics = settings.topics
         appraisal = a
-        producer = try KafkaProducer(configuration: settings.kafka)
+        // A record waits in the producer until the broker takes it, however
+        // long it is away (librdkafka's default drops it after 5 minutes):
+        // an outage delays snapshots, alerts and checkpoints, never loses them.
+        var producing = settings.kafka
+        producing.properties["message.timeout.ms"] = producing.properties["message.timeout.ms"] ?? "0"
+        producer = try KafkaProducer(configuration: producing)
         deadLetters = DeadLetterSink(producer: producer, topic: settings.topics.deadLetter)
         pipeline = RecordPipeline(topics: settings.topics, configuration: settings.kpi, deadLetters: deadLetters)
         pipeline.onRejected = { [hooks] reason in hooks.rejected(reason) }
     }
+
+    /// Webhook notifications not delivered within `alertDrainTimeout` of the
+    /// last graceful stop, per receiver (kept on the state topic, delivered
+    /// after the restart).
+    public private(set) var undeliveredAtStop: [String: Int] = [:]
 
     /// Partitions not live yet (assigned, restoring or replaying).
     public var restoringPartitions: Set<Int32> {
@@ -129,7 +145,8 @@ public final class LiveIngester {
         defer { consumer.detachRebalanceHandler() }
         try consumer.waitUntilReachable(timeout: brokerTimeout)
         // What was already notified is read back on each assignment (`restorePending`).
-        outbox = AlertOutbox(configuration: appraisal, producer: settings.publishSnapshots ? producer : nil, alreadySent: [:])
+        outbox = AlertOutbox(configuration: appraisal, producer: settings.publishSnapshots ? producer : nil, alreadySent: [:],
+                             ledger: settings.topics.state)
         checkpoints = CheckpointStore(topic: settings.topics.state, producer: producer, clientConfiguration: settings.kafka)
         let counts = try consumer.partitionCounts(topics: settings.topics.inputs)
         guard Set(counts.values).count == 1 else {
@@ -137,20 +154,29 @@ public final class LiveIngester {
         }
         try consumer.subscribe(topics: settings.topics.inputs)
         var lastLag = ContinuousClock.now
+        hooks.assignmentPending(true)
         while !stop.isRequested {
             try pollOnce()
             if retryRestoreAt.map({ ContinuousClock.now >= $0 }) ?? true { restorePending() }
-            if ContinuousClock.now - lastEmit >= settings.emitInterval { try emitChanged() }
+            // A broker that is away (paused, dead, unreachable) makes writes
+            // wait or fail: say so, keep consuming what is fetched, and try
+            // again; nothing taken from the state is dropped (the producer
+            // keeps every record until the broker takes it).
+            if ContinuousClock.now - lastEmit >= settings.emitInterval { outage.attempt("emit") { try emitChanged() } }
             if ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval {
                 // Emit first: a checkpoint's windows count as emitted, so
                 // nothing drained may still be waiting for the emit interval.
-                try emitChanged()
-                try writeCheckpoints(pipeline.held.map(\.number))
+                outage.attempt("checkpoint") {
+                    try emitChanged()
+                    try writeCheckpoints(pipeline.held.map(\.number))
+                }
             }
             if ContinuousClock.now - lastLag >= .seconds(1) {
                 lastLag = .now
                 let lags = consumer.lag
                 hooks.lag(lags.map { TopicPartitionLag(topic: $0.key.topic, partition: $0.key.partition, lag: $0.value) })
+                checkBroker(consumer.brokerHealth)
+                if let outbox { hooks.webhooks(outbox.deliveryCounts) }
             }
         }
         // Graceful stop: emit what changed, acknowledge, leave the group (the
@@ -159,7 +185,21 @@ public final class LiveIngester {
         try storeOffsets()
         try consumer.commit()
         try consumer.close()
+        // Webhooks get a bounded time; what is left is delivered after the
+        // restart (recorded on the state topic), and said.
+        undeliveredAtStop = outbox?.drain(timeout: settings.alertDrainTimeout) ?? [:]
         try producer.flush()
+    }
+
+    /// Says when the cluster stops answering and when it is back; tells the hooks each second.
+    private func checkBroker(_ health: BrokerHealth?) {
+        // Before the first statistics report: as reachable as at start.
+        guard let health else { hooks.broker(true, "connected"); return }
+        let reachable = health.isReachable()
+        let silent = health.sinceLastAnswer.map { "\($0.components.seconds) s" } ?? "ever"
+        let detail = reachable ? "\(health.brokersUp) broker(s) up" : "no answer from any broker for \(silent)"
+        outage.brokerReachable(reachable, detail: detail)
+        hooks.broker(reachable, detail)
     }
 
     /// One poll: decode and align, count (in runs while replaying), track the replays.
@@ -245,10 +285,10 @@ public final class LiveIngester {
         lastEmit = .now
         let now = clock()
         var all: [KPISnapshot] = []
-        var alerts: [Alert] = []
+        var alerts: [(Int32, Alert)] = []
         for part in pipeline.held {
             all.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
-            alerts.append(contentsOf: part.work.takeAlerts())
+            alerts.append(contentsOf: part.work.takeAlerts().map { (part.number, $0) })
         }
         try publish(all)
         try notify(alerts)
@@ -285,17 +325,21 @@ public final class LiveIngester {
     }
 
     /// Sends each alert state change once: alerts topic, routed receivers, hooks.
-    private func notify(_ alerts: [Alert]) throws {
+    private func notify(_ alerts: [(Int32, Alert)]) throws {
         guard !alerts.isEmpty else { return }
         var out: [(id: String, state: String, json: [UInt8])] = []
-        for a in alerts {
+        for (p, a) in alerts {
             let json = AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone)
-            if try outbox?.send(a, json: json) ?? true { out.append((a.id, a.state.name, json)) }
+            if try outbox?.send(a, json: json, partition: p) ?? true { out.append((a.id, a.state.name, json)) }
         }
         if !out.isEmpty { hooks.alerts(out) }
     }
 
-    /// Marks everything counted as processed (the next offset to read per input partition).
+    /// Marks everything counted as processed (the next offset to read per
+    /// input partition). Storing is local; a failure (the group took the
+    /// partitions while the broker was away) is said, not fatal: the
+    /// offsets are stored again at the next emit, or the partitions restore
+    /// from their checkpoint elsewhere.
     private func storeOffsets() throws {
         var next: [TopicPartition: Int64] = [:]
         for part in pipeline.held {
@@ -303,13 +347,21 @@ public final class LiveIngester {
                 if let o = part.processedUpTo(input) { next[TopicPartition(settings.topics.name(of: input), part.number)] = o }
             }
         }
-        try consumer?.storeOffsets(next)
+        do {
+            try consumer?.storeOffsets(next)
+        } catch {
+            rdkafkaRestoreLog("could not store the processed offsets (\(error)); they are stored again at the next emit")
+        }
     }
 
     // MARK: Rebalance (on the consumer thread, inside poll/close)
 
     /// New partitions (assigned paused): their restore points are read after the poll.
     private func assigned(_ tps: [TopicPartition]) {
+        hooks.assignmentPending(false)
+        if tps.isEmpty && lifecycles.isEmpty {
+            rdkafkaRestoreLog("the group assigned no partitions to this member (it has more members than partitions)")
+        }
         for p in Set(tps.map(\.partition)).sorted() where lifecycles[p] == nil {
             var lifecycle = PartitionLifecycle(partition: p)
             _ = lifecycle.assigned()
@@ -332,7 +384,11 @@ public final class LiveIngester {
             var tps: [TopicPartition] = []
             for p in pending { for input in InputTopic.allCases { tps.append(TopicPartition(topics.name(of: input), p)) } }
             let watermarks = try consumer.watermarkOffsets(tps)
-            let stored = settings.restoreFromCheckpoints ? try (checkpoints?.readAll() ?? [:]) : [:]
+            // The state topic also records webhook notifications a previous
+            // run (or member) did not deliver: these partitions' are delivered now.
+            let read = try checkpoints?.readAll() ?? [:]
+            let stored = settings.restoreFromCheckpoints ? read : [:]
+            outbox?.redeliver(checkpoints?.pendingDeliveries.filter { pending.contains($0.partition) } ?? [])
             // What was already notified (by us before a restart, or by the
             // member that had these partitions), so nobody is paged twice.
             let published = try AlertOutbox.readPublished(topic: topics.alerts, bootstrap: settings.kafka,
@@ -423,11 +479,11 @@ public final class LiveIngester {
             // Flush first: the outputs of the partitions we are giving up.
             var out: [KPISnapshot] = []
             let now = clock()
-            var alerts: [Alert] = []
+            var alerts: [(Int32, Alert)] = []
             for p in flush {
                 guard let part = pipeline[p] else { continue }
                 out.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
-                alerts.append(contentsOf: part.work.takeAlerts())
+                alerts.append(contentsOf: part.work.takeAlerts().map { (p, $0) })
             }
             try publish(out)
             try notify(alerts)
@@ -439,6 +495,9 @@ public final class LiveIngester {
             rdkafkaRestoreLog("flush on revoke failed: \(error)")
         }
         for (p, actions) in dropped { perform(actions, p) }
+        // Eager rebalancing (and a lost session) takes every partition
+        // first: until the group assigns again, this member consumes nothing.
+        if lifecycles.isEmpty { hooks.assignmentPending(true) }
         reportAssignment()
     }
 
@@ -458,3 +517,36 @@ func rdkafkaRestoreLog(_ message: String) {
     FileHandle.standardError.write(Data("kpi-ingest: \(message)\n".utf8))
 }
 
+
+/// What the live ingester says about an outage: one line when the cluster
+/// stops answering or a write fails, one when it is back, not one per
+/// second in between.
+struct OutageLog {
+    private(set) var since: ContinuousClock.Instant?
+    private var failing: Set<String> = []
+
+    /// Runs periodic work; a failure is said once per outage and tried again next time.
+    mutating func attempt(_ what: String, _ body: () throws -> Void) {
+        do {
+            try body()
+            if failing.remove(what) != nil { rdkafkaRestoreLog("\(what) succeeded again") }
+        } catch {
+            if failing.insert(what).inserted {
+                rdkafkaRestoreLog("\(what) failed: \(error); will try again (nothing is dropped meanwhile)")
+            }
+        }
+    }
+
+    mutating func brokerReachable(_ reachable: Bool, detail: String) {
+        switch (reachable, since) {
+        case (false, nil):
+            since = .now
+            rdkafkaRestoreLog("broker unreachable: \(detail); waiting for it (records wait in the producer, consumption resumes where it stopped)")
+        case (true, let start?):
+            since = nil
+            rdkafkaRestoreLog("broker reachable again after \((ContinuousClock.now - start).components.seconds) s: \(detail)")
+        default:
+            break
+        }
+    }
+}
