@@ -229,8 +229,8 @@ struct FieldReader {
 
     /// The largest amount (`amount`, `cost`) accepted, in minor units:
     /// 10,000,000,000,000.00 at 2 fraction digits. Far above any real order
-    /// or spend, and low enough that sums of amounts are checked, not wrapped
-    /// (see `PartitionKPIState`'s sum bounds).
+    /// or spend; a shop's sums of them are bounded too (`SumBounds`: at most
+    /// 2^53 minor units per window, then `sum_overflow`).
     public static let maxAmountMinorUnits: Int64 = 1_000_000_000_000_000
 
     /// Upper bounds of events.md, in Unicode scalars.

@@ -8,8 +8,10 @@
 /// any window (calendar or rolling) of any of the shop's scopes: it starts
 /// at the sums restored from a checkpoint (or 0) and grows by each amount
 /// counted, never shrinks. An event whose amount would take it past
-/// `Int64.max` is not counted (`IngestOutcome.sumOverflow`), so every sum,
-/// and every difference of two (`net_sales`), stays exact.
+/// `limit` (2^53 minor units: 90,071,992,547,409.92 at 2 fraction digits,
+/// the largest counter a checkpoint holds) is not counted
+/// (`IngestOutcome.sumOverflow`), so every sum, every difference of two
+/// (`net_sales`) and every checkpoint stays exact.
 ///
 /// - `sales`: `order_paid.amount`, in `sales` and `agent_sales` (an agent's,
 ///   team's or channel's sum is part of the shop's);
@@ -24,6 +26,9 @@ struct SumBounds {
     enum Kind: Int, CaseIterable { case sales, refunds, spend, dwell }
 
     var bounds = InlineArray<4, Int64>(repeating: 0)
+
+    /// The largest sum allowed (a checkpoint's counter bound).
+    static let limit = CheckpointFormat.counterBound
 
     /// What `event` adds to a bounded sum, if anything.
     @inline(__always)
@@ -44,7 +49,7 @@ struct SumBounds {
     mutating func take(_ e: borrowing ShopEvent) -> Bool {
         guard let (kind, amount) = Self.contribution(of: e) else { return true }
         let (sum, overflow) = bounds[kind.rawValue].addingReportingOverflow(amount)
-        if overflow || amount < 0 { return false }
+        if overflow || sum > Self.limit || amount < 0 { return false }
         bounds[kind.rawValue] = sum
         return true
     }
@@ -62,26 +67,29 @@ struct SumBounds {
 
 extension PartitionKPIState {
     /// Sets every shop's sum bounds from the state as it is (after a restore
-    /// from a checkpoint): per kind, the largest total, over the shop's
-    /// scopes, of all its windows' and hour buckets' sums — at least any one
-    /// window's or rolling window's sum. Saturates at `Int64.max` (such a
-    /// shop's further amounts are then refused rather than wrapped).
+    /// from a checkpoint): per kind, over the shop's scopes, the largest of
+    /// any calendar window's sum and of the sum of all its hour buckets
+    /// (every rolling window sums some of them) — so at least any sum a
+    /// window holds or a rolling window reads. The hour-bucket total
+    /// saturates at `Int64.max` (such a shop's further amounts are then
+    /// refused rather than wrapped).
     mutating func resetSumBounds() {
         for k in shops.indices { shops[k].sums = SumBounds() }
         for scope in scopes {
             let shop = Int(scope.shop)
             guard shop < shops.count else { continue }
             for kind in SumBounds.Kind.allCases {
-                var total: Int64 = 0
-                func add(_ v: Int64) {
-                    let (s, o) = total.addingReportingOverflow(max(0, v))
-                    total = o ? .max : s
-                }
                 for c in SumBounds.counters(kind) {
-                    for w in scope.windows { add(w.counters[c]) }
-                    for (_, b) in scope.rolling.buckets { add(b[c]) }
+                    var largest: Int64 = 0
+                    for w in scope.windows { largest = max(largest, w.counters[c]) }
+                    var buckets: Int64 = 0
+                    for (_, b) in scope.rolling.buckets {
+                        let (s, o) = buckets.addingReportingOverflow(max(0, b[c]))
+                        buckets = o ? .max : s
+                    }
+                    largest = max(largest, buckets)
+                    if largest > shops[shop].sums.bounds[kind.rawValue] { shops[shop].sums.bounds[kind.rawValue] = largest }
                 }
-                if total > shops[shop].sums.bounds[kind.rawValue] { shops[shop].sums.bounds[kind.rawValue] = total }
             }
         }
     }

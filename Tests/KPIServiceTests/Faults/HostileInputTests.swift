@@ -84,10 +84,10 @@ struct HostileInputTests {
             RawRecord(.orders, key: "s1", orderPaid("o2", shop: "s1", at: Self.t0 + 1000, amount: "92233720368547758.07")),
             RawRecord(.orders, key: "s1", orderPaid("o3", shop: "s1", at: Self.t0 + 2000, amount: "92233720368547758.07")),
         ]
-        // 9,224 orders of the largest amount, 10,000,000,000,000.00 (10^15
-        // minor units), in one day of shop "big": 9,223 of them sum to
-        // 9.223 × 10^18 minor units, just below Int64.max (9.2233720368 × 10^18).
-        for i in 0..<9_224 {
+        // 10 orders of the largest amount, 10,000,000,000,000.00 (10^15
+        // minor units), in one day of shop "big": 9 of them sum to 9 × 10^15
+        // minor units, within the largest sum, 2^53 (9.007 × 10^15).
+        for i in 0..<10 {
             records.append(RawRecord(.orders, key: "big", orderPaid("big-\(i)", shop: "big", at: Self.t0 + Int64(i), amount: "10000000000000.00")))
         }
         try produceRaw(records, bootstrap: broker.bootstrapServers)
@@ -97,14 +97,14 @@ struct HostileInputTests {
         #expect(out.snapshot(.shop, shop: "s1")?[metric: "orders_paid"] == .count(1))
         #expect(out.deadLettered("bad_amount:amount").count == 2)
         let big = try #require(out.snapshot(.shop, shop: "big"))
-        #expect(big[metric: "orders_paid"] == .count(9_223))
-        #expect(big[metric: "sales"] == .money(Money(minorUnits: 9_223_000_000_000_000_000)))
+        #expect(big[metric: "orders_paid"] == .count(9))
+        #expect(big[metric: "sales"] == .money(Money(minorUnits: 9_000_000_000_000_000)))
         for window in [WindowType.week, .month] {
-            #expect(out.snapshot(.shop, shop: "big", window: window)?[metric: "sales"] == .money(Money(minorUnits: 9_223_000_000_000_000_000)))
+            #expect(out.snapshot(.shop, shop: "big", window: window)?[metric: "sales"] == .money(Money(minorUnits: 9_000_000_000_000_000)))
         }
         let overflow = out.deadLettered("sum_overflow")
         #expect(overflow.count == 1)
-        // The original bytes, as written: the last of the 9,224.
+        // The original bytes, as written: the last of the 10.
         #expect(overflow.first?.value == Array(records.last!.value.utf8))
         #expect(out.result.summary.deadLettered == 3)
     }
@@ -142,6 +142,32 @@ struct HostileInputTests {
         #expect(Set(out.deadLettered("malformed_json").compactMap(\.value)) == [Array(twice.utf8), Array(shopTwice.utf8)])
         #expect(out.snapshot(.shop, shop: "s1")?[metric: "orders_paid"] == .count(1))
         #expect(out.snapshot(.shop, shop: "s1")?[metric: "sales"] == .money(Money(minorUnits: 1_500)))
+    }
+
+    /// (2) In a backfill, a record with no `ts` and a record timestamp of
+    /// 9999-12-31, and a producer 3 days fast, are judged against the time
+    /// the backfill took its end offsets (every record it reads was written
+    /// before): `future`, and the other shops' later events count.
+    @Test func aBackfillJudgesTimeAgainstWhenItTookItsEndOffsets() throws {
+        let broker = try brokerWithTopics(partitions: 1)
+        let day: Int64 = 86_400_000
+        let poison = #"{"event_id":"poison","type":"page_view","shop_id":"s1","visitor_id":"v","session_id":"v-1"}"#
+        try produceRaw([
+            RawRecord(.orders, key: "s1", orderPaid("a1", shop: "s1", at: Self.t0, amount: "1"), timestamp: Self.t0),
+            RawRecord(.traffic, key: "s1", poison, timestamp: 253_402_300_799_000),
+            RawRecord(.orders, key: "s2", orderPaid("fast", shop: "s2", at: Self.t0 + 3 * day, amount: "1"), timestamp: Self.t0 + 3 * day),
+            RawRecord(.orders, key: "s1", orderPaid("b1", shop: "s1", at: Self.t0 + 60_000, amount: "1"), timestamp: Self.t0 + 60_000),
+            RawRecord(.orders, key: "s2", orderPaid("b2", shop: "s2", at: Self.t0 + 120_000, amount: "1"), timestamp: Self.t0 + 120_000),
+        ], bootstrap: broker.bootstrapServers)
+        // The backfill runs an hour after the data was written.
+        let out = try backfillWithDeadLetters(bootstrap: broker.bootstrapServers, readTime: EventTime(millis: Self.t0 + 3_600_000))
+        #expect(out.result.summary.deadLetteredByReason == ["future": 2])
+        #expect(out.snapshot(.shop, shop: "s1")?[metric: "orders_paid"] == .count(2))
+        #expect(out.snapshot(.shop, shop: "s2")?[metric: "orders_paid"] == .count(1))
+        let details = out.deadLettered("future").compactMap { r in
+            r.headers.first { $0.name == DeadLetterSink.Header.error }?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(details.count == 2 && details.allSatisfy { $0.contains("ahead of the time the backfill took its end offsets") }, "\(details)")
     }
 
     /// (8) `|` inside ids made two snapshot keys collide: agent `a|b` of
