@@ -550,6 +550,21 @@ struct ConfigDecoder {
                                                 fix: "write the header's value, or set \(h.path.key(key).environmentName ?? "it") in the environment") else { continue }
                 webhook.headers[key] = v.text
             }
+            // Headers given only by the environment (secrets belong there, as the
+            // shipped config says): KPI_INGEST_ALERTS_RECEIVERS_<NAME>_HEADERS_X_API_KEY → X-Api-Key.
+            if let prefix = h.path.environmentName.map({ $0 + "_" }) {
+                for (name, value) in reader.environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) && name.count > prefix.count {
+                    reader.noteKnownVariable(name)
+                    let word = String(name.dropFirst(prefix.count))
+                    if h.keys.contains(where: { ConfigPath.environmentWord($0) == word }) { continue }
+                    let header = word.split(separator: "_").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: "-")
+                    if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                        reader.problem(h.path.key(header), line: nil, "\(name) (environment variable): has no value: set the header's value")
+                    } else {
+                        webhook.headers[header] = value
+                    }
+                }
+            }
             return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .webhook(webhook))
         case "kafka":
             guard let t = reader.required(m, "topic", what: "the topic to write alerts to, e.g. kpi.alerts"),
