@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "KPICore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // The HTTP/1 server builder, to set its idle timeout (slow request heads).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

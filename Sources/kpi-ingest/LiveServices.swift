@@ -124,5 +124,8 @@ func httpSettings(_ service: ServiceConfiguration, port: Int?) throws -> HTTPSer
         guard let parsed = BearerToken(t) else { throw ServiceError(.configuration, "http.token is not a usable bearer token") }
         token = parsed
     }
-    return HTTPServerSettings(host: service.http.host, port: port ?? service.http.port, token: token)
+    let h = service.http
+    return HTTPServerSettings(host: h.host, port: port ?? h.port, token: token,
+                              maxStreamClients: h.maxStreamClients, headerTimeout: .milliseconds(h.headerTimeout.millis),
+                              allowedHosts: h.allowedHosts, sessionLifetime: .milliseconds(h.sessionLifetime.millis))
 }

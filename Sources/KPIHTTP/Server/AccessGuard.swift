@@ -1,38 +1,42 @@
 import Hummingbird
+import Logging
 
 /// Keeps the pay and performance data to holders of the token when the server
-/// listens beyond loopback: every route but `/healthz`, `/readyz` and the
-/// login form needs `Authorization: Bearer <token>` or the session cookie the
-/// login form sets (a browser cannot add a header to a page load or to an
-/// `EventSource`). The cookie holds a random session value made at start-up,
-/// never the token; a restart logs browsers out.
+/// listens beyond loopback: every route but `/healthz`, `/readyz`, the login
+/// form and logout needs `Authorization: Bearer <token>` (the scheme in any
+/// case) or the session cookie the login form sets (a browser cannot add a
+/// header to a page load or to an `EventSource`).
+///
+/// Each login makes a session of its own (a random value, never the token)
+/// that expires after `sessionLifetime` (the cookie's `Max-Age` too) or at
+/// `POST /logout`; a restart logs browsers out. Failed logins are logged with
+/// the client's address, and a client that fails 5 times within a minute is
+/// refused (429) until the minute has passed.
 struct AccessGuard: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = KPIRequestContext
 
     static let cookieName = "kpi_session"
-    static let openPaths: Set<String> = ["/healthz", "/readyz", "/login"]
+    static let openPaths: Set<String> = ["/healthz", "/readyz", "/login", "/logout"]
 
     let token: BearerToken
-    let session: [UInt8]
+    let sessions: SessionBook
+    let throttle: LoginThrottle
+    let logger: Logger
 
-    init(token: BearerToken) {
+    init(token: BearerToken, sessionLifetime: Duration = .seconds(12 * 3600), throttle: LoginThrottle = LoginThrottle(),
+         logger: Logger = Logger(label: "kpi-ingest.http")) {
         self.token = token
-        var rng = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef".utf8)
-        self.session = (0..<32).flatMap { _ -> [UInt8] in
-            let b = UInt8.random(in: .min ... .max, using: &rng)
-            return [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-        }
+        self.sessions = SessionBook(lifetime: sessionLifetime)
+        self.throttle = throttle
+        self.logger = logger
     }
-
-    var sessionCookieValue: String { String(decoding: session, as: UTF8.self) }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.openPaths.contains(request.uri.path) || isAuthorized(request) {
             return try await next(request, context)
         }
         if request.uri.path == "/" && request.method == .get {
-            return Responses.html(LoginPage.html(failed: false), status: .unauthorized)
+            return Responses.html(LoginPage.html(problem: nil), status: .unauthorized)
         }
         var response = Responses.error(.unauthorized, "missing or invalid bearer token")
         response.headers[.wwwAuthenticate] = #"Bearer realm="kpi-ingest""#
@@ -40,27 +44,53 @@ struct AccessGuard: RouterMiddleware {
     }
 
     func isAuthorized(_ request: Request) -> Bool {
-        if let header = request.headers[.authorization] {
-            let bytes = Array(header.utf8)
-            let prefix = Array("Bearer ".utf8)
-            if bytes.count > prefix.count, bytes[..<prefix.count].elementsEqual(prefix),
-               token.matches(bytes[prefix.count...]) {
-                return true
-            }
+        if let header = request.headers[.authorization], let credentials = Self.bearerCredentials(header) {
+            if token.matches(credentials) { return true }
         }
+        return session(of: request).map { sessions.isValid($0) } ?? false
+    }
+
+    /// The credentials of a `Bearer` authorization (the scheme is
+    /// case-insensitive, RFC 9110 §11.1), or nil for another scheme.
+    static func bearerCredentials(_ header: String) -> Substring.UTF8View? {
+        let bytes = header.utf8
+        let scheme = "bearer".utf8
+        guard bytes.count > scheme.count + 1 else { return nil }
+        var i = bytes.startIndex
+        for c in scheme {
+            guard bytes[i] | 0x20 == c else { return nil }
+            i = bytes.index(after: i)
+        }
+        guard bytes[i] == UInt8(ascii: " ") else { return nil }
+        while i < bytes.endIndex, bytes[i] == UInt8(ascii: " ") { i = bytes.index(after: i) }
+        let rest = Substring(header)[i...]
+        return rest.isEmpty ? nil : rest.utf8
+    }
+
+    /// The session cookie's value, if the request carries one.
+    func session(of request: Request) -> Substring? {
         for cookieHeader in request.headers[values: .cookie] {
             for part in cookieHeader.split(separator: ";") {
                 let pair = part.drop { $0 == " " }
                 guard let eq = pair.firstIndex(of: "="), pair[..<eq] == Self.cookieName else { continue }
-                if BearerToken.constantTimeEqual(session, Array(pair[pair.index(after: eq)...].utf8)) { return true }
+                return pair[pair.index(after: eq)...]
             }
         }
-        return false
+        return nil
     }
 
-    /// `POST /login` with the form field `token`: sets the session cookie and
-    /// sends the browser to the dashboard, or shows the form again.
-    func login(_ request: Request) async throws -> Response {
+    /// `POST /login` with the form field `token`: sets a new session cookie
+    /// and sends the browser to the dashboard, or shows the form again.
+    func login(_ request: Request, context: Context) async throws -> Response {
+        let client = context.client
+        if let wait = throttle.wait(client) {
+            let seconds = wait.components.seconds + 1
+            logger.warning("login refused: too many failed attempts from \(client); next try in \(seconds) s")
+            var response = Responses.html(LoginPage.html(problem: "Too many failed sign-ins from this address: try again in \(seconds) s."),
+                                          status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
         let body = try await request.body.collect(upTo: 4096)
         let form = String(decoding: body.readableBytesView, as: UTF8.self)
         var given: String?
@@ -71,11 +101,26 @@ struct AccessGuard: RouterMiddleware {
             }
         }
         guard let given, token.matches(Array(given.utf8)) else {
-            return Responses.html(LoginPage.html(failed: true), status: .unauthorized)
+            let failures = throttle.failed(client)
+            logger.warning("failed login from \(client) (\(failures) in the last \(throttle.window.components.seconds) s)")
+            return Responses.html(LoginPage.html(problem: "That token is not valid."), status: .unauthorized)
         }
+        throttle.succeeded(client)
+        let session = sessions.open()
+        logger.notice("login from \(client)")
         var response = Response(status: .seeOther)
         response.headers[.location] = "/"
-        response.headers[.setCookie] = "\(Self.cookieName)=\(sessionCookieValue); Path=/; HttpOnly; SameSite=Strict"
+        response.headers[.setCookie] = "\(Self.cookieName)=\(session); Path=/; Max-Age=\(sessions.maxAgeSeconds); HttpOnly; SameSite=Strict"
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// `POST /logout`: ends the request's session (if any) and clears the cookie.
+    func logout(_ request: Request) -> Response {
+        if let s = session(of: request) { sessions.close(s) }
+        var response = Response(status: .seeOther)
+        response.headers[.location] = "/"
+        response.headers[.setCookie] = "\(Self.cookieName)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -109,7 +154,8 @@ extension String {
 
 /// The form a browser gets instead of the dashboard until it has logged in.
 enum LoginPage {
-    static func html(failed: Bool) -> String {
+    /// `problem`: what went wrong with the last attempt, shown above the field.
+    static func html(problem: String?) -> String {
         """
         <!doctype html><html lang="en"><head><meta charset="utf-8"><title>KPI dashboard – sign in</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -120,7 +166,7 @@ enum LoginPage {
         .bad{color:#b42318}</style></head><body>
         <form method="post" action="/login"><h2>KPI dashboard</h2>
         <p>This server holds staff performance data. Enter the access token.</p>
-        \(failed ? #"<p class="bad">That token is not valid.</p>"# : "")
+        \(problem.map { #"<p class="bad">\#($0)</p>"# } ?? "")
         <input type="password" name="token" autocomplete="current-password" autofocus aria-label="access token">
         <button type="submit">Sign in</button></form></body></html>
         """

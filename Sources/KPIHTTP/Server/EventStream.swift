@@ -13,14 +13,16 @@ enum EventStream {
         case heartbeat
     }
 
+    /// `slot`: the stream's place under the server's cap, held until the body ends.
     static func response(request: Request, store: LiveKPIStore, filter: SnapshotFilter,
-                         heartbeat: Duration, buffer: Int, maxDuration: Duration?) -> Response {
+                         heartbeat: Duration, buffer: Int, maxDuration: Duration?, slot: StreamGate.Slot? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-store"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
         headers[.init("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { withExtendedLifetime(slot) {} }
             let (frames, sink) = AsyncStream<Frame>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
             // Subscribe inside the body: a subscription is only made for a stream that is written.
             let updates = store.subscribe()

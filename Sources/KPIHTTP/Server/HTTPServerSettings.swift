@@ -16,13 +16,28 @@ public struct HTTPServerSettings: Sendable, CustomStringConvertible {
     /// the dashboard reloads what it may have missed): no connection lives
     /// forever behind proxies and load balancers. nil: no limit.
     public var maxStreamDuration: Duration?
+    /// Event streams open at once; more are answered 503.
+    public var maxStreamClients: Int
+    /// A connection that has not sent a whole request head within this long
+    /// (or is idle that long between requests) is closed.
+    public var headerTimeout: Duration
+    /// Off loopback: the host names the server answers for (besides its
+    /// listen address); empty: any. On loopback only loopback names are
+    /// answered, whatever this says.
+    public var allowedHosts: [String]
+    /// How long a browser session made by `POST /login` lasts.
+    public var sessionLifetime: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, token: BearerToken? = nil,
                 heartbeatInterval: Duration = .seconds(15), streamBuffer: Int = 512,
-                maxStreamDuration: Duration? = .seconds(600)) {
+                maxStreamDuration: Duration? = .seconds(600), maxStreamClients: Int = 100,
+                headerTimeout: Duration = .seconds(10), allowedHosts: [String] = [],
+                sessionLifetime: Duration = .seconds(12 * 3600)) {
         self.host = host; self.port = port; self.token = token
         self.heartbeatInterval = heartbeatInterval; self.streamBuffer = streamBuffer
         self.maxStreamDuration = maxStreamDuration
+        self.maxStreamClients = maxStreamClients; self.headerTimeout = headerTimeout
+        self.allowedHosts = allowedHosts; self.sessionLifetime = sessionLifetime
     }
 
     /// Whether `host` only accepts connections from this machine.

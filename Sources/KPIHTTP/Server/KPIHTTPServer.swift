@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import KPICore
 import Logging
 import NIOCore
@@ -17,7 +18,7 @@ import ServiceLifecycle
 /// (`KPIHTTPError.tokenRequired`), so the data can never be served openly by
 /// mistake.
 public struct KPIHTTPServer: ApplicationProtocol {
-    public typealias Responder = RouterResponder<BasicRequestContext>
+    public typealias Responder = RouterResponder<KPIRequestContext>
 
     public let settings: HTTPServerSettings
     public let store: LiveKPIStore
@@ -34,6 +35,16 @@ public struct KPIHTTPServer: ApplicationProtocol {
         ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "kpi-ingest")
     }
 
+    /// HTTP/1.1 with an idle timeout: a connection that has not sent a
+    /// whole request head within `headerTimeout` (or sits idle that long
+    /// between requests) is closed, so half-sent headers cannot hold
+    /// connections forever. An answered event stream is not idle.
+    public var server: HTTPServerBuilder {
+        let t = settings.headerTimeout.components
+        return .http1(configuration: HTTP1Channel.Configuration(
+            idleTimeout: TimeAmount.nanoseconds(t.seconds * 1_000_000_000 + t.attoseconds / 1_000_000_000)))
+    }
+
     public func onServerRunning(_ channel: any Channel) async {
         onListening?(channel.localAddress?.port ?? settings.port)
     }
@@ -45,7 +56,7 @@ public struct KPIHTTPServer: ApplicationProtocol {
         self.store = store
         self.metrics = metrics
         self.logger = logger
-        self.builtResponder = Self.router(settings: settings, store: store, metrics: metrics).buildResponder()
+        self.builtResponder = Self.router(settings: settings, store: store, metrics: metrics, logger: logger).buildResponder()
     }
 
     static func validate(_ settings: HTTPServerSettings) throws(KPIHTTPError) {
@@ -69,13 +80,17 @@ public struct KPIHTTPServer: ApplicationProtocol {
         }
     }
 
-    static func router(settings: HTTPServerSettings, store: LiveKPIStore, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func router(settings: HTTPServerSettings, store: LiveKPIStore, metrics: ServiceMetrics,
+                       logger: Logger = Logger(label: "kpi-ingest.http")) -> Router<KPIRequestContext> {
+        let router = Router(context: KPIRequestContext.self)
+        router.add(middleware: HostGuard(settings: settings))
         if let token = settings.token {
-            let guardian = AccessGuard(token: token)
+            let guardian = AccessGuard(token: token, sessionLifetime: settings.sessionLifetime, logger: logger)
             router.add(middleware: guardian)
-            router.post("/login") { request, _ in try await guardian.login(request) }
+            router.post("/login") { request, context in try await guardian.login(request, context: context) }
+            router.post("/logout") { request, _ in guardian.logout(request) }
         }
+        let streams = StreamGate(capacity: settings.maxStreamClients)
 
         router.get("/healthz") { _, _ in Responses.text("ok\n") }
 
@@ -112,9 +127,16 @@ public struct KPIHTTPServer: ApplicationProtocol {
 
         router.get("/api/v1/stream") { request, _ in
             answer(SnapshotFilter.parse, request) { f in
-                EventStream.response(request: request, store: store, filter: f,
-                                     heartbeat: settings.heartbeatInterval, buffer: settings.streamBuffer,
-                                     maxDuration: settings.maxStreamDuration)
+                // At most `maxStreamClients` at once: each costs a task and a
+                // buffer, and a thousand of them starved /healthz.
+                guard let slot = streams.enter() else {
+                    var r = Responses.error(.serviceUnavailable, "too many event streams open (\(streams.capacity)); try again later")
+                    r.headers[.retryAfter] = "5"
+                    return r
+                }
+                return EventStream.response(request: request, store: store, filter: f,
+                                            heartbeat: settings.heartbeatInterval, buffer: settings.streamBuffer,
+                                            maxDuration: settings.maxStreamDuration, slot: slot)
             }
         }
 

@@ -96,7 +96,8 @@ struct ConfigDecoder {
                                                              "quiet_hours", "receivers", "routes"]))
         decodeScorecards(reader.mapping(top, "scorecards", allowed: nil))
         decodeStages(reader.mapping(top, "stages", allowed: nil))
-        decodeHTTP(reader.mapping(top, "http", allowed: ["host", "port", "token"]))
+        decodeHTTP(reader.mapping(top, "http", allowed: ["host", "port", "token", "allowed_hosts", "max_stream_clients",
+                                                         "header_timeout", "session_lifetime"]))
         let output = reader.mapping(top, "output", allowed: ["snapshot_emit_interval", "checkpoint_interval"])
         configuration.output.snapshotEmitInterval = reader.duration(output, "snapshot_emit_interval", default: .seconds(1), allowZero: false)
         configuration.output.checkpointInterval = reader.duration(output, "checkpoint_interval", default: .seconds(60), allowZero: false)
@@ -711,6 +712,10 @@ struct ConfigDecoder {
                 }
             }
         }
+        http.allowedHosts = reader.strings(m, "allowed_hosts", commaSeparated: true) ?? []
+        http.maxStreamClients = reader.int(m, "max_stream_clients", default: http.maxStreamClients, range: 1...100_000)
+        http.headerTimeout = reader.duration(m, "header_timeout", default: http.headerTimeout, allowZero: false)
+        http.sessionLifetime = reader.duration(m, "session_lifetime", default: http.sessionLifetime, allowZero: false)
         if !http.isLoopback && http.token == nil && !reader.problems.contains(where: { $0.path == "http.token" }) {
             reader.problem(m.path.key("token"), line: ConfigReader.line(m.entries["host"]?.value) ?? m.line,
                            "host \(http.host) is reachable from other machines, so the API needs a bearer token: set http.token (better: the KPI_INGEST_HTTP_TOKEN environment variable), or bind host to 127.0.0.1")

@@ -272,6 +272,14 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var port = 8080
         /// Bearer token required by the API; needed when `host` is not loopback. Never printed.
         public var token: String?
+        /// Off loopback: the host names the API answers for (DNS rebinding); empty: any.
+        public var allowedHosts: [String] = []
+        /// Server-Sent-Events streams open at once (more get 503).
+        public var maxStreamClients = 100
+        /// A connection must send a whole request head within this long.
+        public var headerTimeout: EventTime.Duration = .seconds(10)
+        /// How long a browser session of `POST /login` lasts.
+        public var sessionLifetime: EventTime.Duration = .hours(12)
 
         public init() {}
 

@@ -113,6 +113,29 @@ struct DefaultsAndOverridesTests {
         #expect(c.output.checkpointInterval == .minutes(5))
     }
 
+    @Test("the HTTP hardening keys (issue 13, items 9-11): defaults, file values, an environment list, bad values")
+    func httpHardeningKeys() throws {
+        let defaults = try validConfig("")
+        #expect(defaults.http.allowedHosts.isEmpty && defaults.http.maxStreamClients == 100)
+        #expect(defaults.http.headerTimeout == .seconds(10) && defaults.http.sessionLifetime == .hours(12))
+        let c = try validConfig("""
+        http:
+          host: 0.0.0.0
+          token: "0123456789abcdef0123"
+          allowed_hosts: [kpi.example.internal, kpi.example.com]
+          max_stream_clients: 250
+          header_timeout: 3s
+          session_lifetime: 30m
+        """)
+        #expect(c.http.allowedHosts == ["kpi.example.internal", "kpi.example.com"])
+        #expect(c.http.maxStreamClients == 250 && c.http.headerTimeout == .seconds(3) && c.http.sessionLifetime == .minutes(30))
+        let env = try validConfig("", environment: ["KPI_INGEST_HTTP_ALLOWED_HOSTS": "a.example, b.example"])
+        #expect(env.http.allowedHosts == ["a.example", "b.example"])
+        let problems = configProblems("http:\n  max_stream_clients: 0\n  header_timeout: 0s\n")
+        #expect(problems.contains { $0.path == "http.max_stream_clients" })
+        #expect(problems.contains { $0.path == "http.header_timeout" })
+    }
+
     @Test("an override that does not parse is a problem naming the variable")
     func badOverride() {
         let problems = configProblems("http:\n  port: 8080\n", environment: [

@@ -47,7 +47,7 @@ struct ShippedConfigTests {
             "timeout:", "max_retries:", "queue_size:", "headers:", "topic:", "routes:", "scope_type:", "rules:",
             "scorecards:", "weight:", "target:", "cap:", "stages:", "stage:", "bonus:", "shop_monthly_sales_target:",
             "commission_rate:", "base:", "http:", "host:", "port:", "token:", "output:", "snapshot_emit_interval:",
-            "checkpoint_interval:",
+            "checkpoint_interval:", "allowed_hosts:", "max_stream_clients:", "header_timeout:", "session_lifetime:",
         ]
         let missing = keys.filter { key in
             !text.contains(key) && !text.contains(String(key.dropLast()) + " ")
