@@ -197,6 +197,17 @@ public struct PartitionKPIState {
         return .counted
     }
 
+    /// Whether `ingest` may refuse an event (`future`, `late`) when it comes
+    /// to be counted after every event seen so far, the latest at
+    /// `latestSeen`: a caller that buffers events keeps the original bytes of
+    /// those only, for the dead-letter topic. Conservative: true whenever the
+    /// watermark could by then have left the event's day out of retention.
+    public mutating func mayRefuse(eventTime t: EventTime, recordTimestamp: EventTime?, latestSeen: EventTime) -> Bool {
+        if let r = recordTimestamp, t.millis - r.millis > skew { return true }
+        let wm = max(latestSeen.millis, t.millis, watermarkMillis.map { $0 + lateness } ?? .min) - lateness
+        return t.millis < days.start(ofDay: days.day(containing: wm) - Int64(configuration.retention.days))
+    }
+
     /// Announces an event that will be ingested soon (a few events from
     /// now): starts loading its dedup slot, so that `ingest` finds it in the
     /// cache. Changes nothing; skipping it changes nothing either.
