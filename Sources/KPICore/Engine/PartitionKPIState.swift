@@ -108,6 +108,9 @@ public struct PartitionKPIState {
     let threshold: Int
 
     var maxEventTime: Int64? = nil
+    /// For `mayRefuse(_:…)`: a bound of every shop's bounded sums once the
+    /// events asked about so far are counted (SumBounds.swift).
+    var foreseenSumBound: Int64 = 0
     var watermarkMillis: Int64? = nil
     var watermarkHour: Int32? = nil
     /// The watermark at or after which `watermarkActions` has work.
@@ -201,6 +204,17 @@ public struct PartitionKPIState {
             raiseWatermark(to: t - lateness)
         }
         return .counted
+    }
+
+    /// Whether `ingest` may refuse an event (`future`, `late`) when it comes
+    /// to be counted after every event seen so far, the latest at
+    /// `latestSeen`: a caller that buffers events keeps the original bytes of
+    /// those only, for the dead-letter topic. Conservative: true whenever the
+    /// watermark could by then have left the event's day out of retention.
+    public mutating func mayRefuse(eventTime t: EventTime, recordTimestamp: EventTime?, latestSeen: EventTime) -> Bool {
+        if let r = recordTimestamp, t.millis - r.millis > skew { return true }
+        let wm = max(latestSeen.millis, t.millis, watermarkMillis.map { $0 + lateness } ?? .min) - lateness
+        return t.millis < days.start(ofDay: days.day(containing: wm) - Int64(configuration.retention.days))
     }
 
     /// Announces an event that will be ingested soon (a few events from

@@ -73,7 +73,33 @@ extension PartitionKPIState {
     /// window holds or a rolling window reads. The hour-bucket total
     /// saturates at `Int64.max` (such a shop's further amounts are then
     /// refused rather than wrapped).
+    /// Whether `ingest` may refuse `event` (`future`, `late`, and
+    /// `sum_overflow`) when it comes to be counted after every event seen so
+    /// far, the latest at `latestSeen` (see `mayRefuse(eventTime:…)`).
+    ///
+    /// For `sum_overflow` it keeps `foreseenSumBound`, a bound of every
+    /// shop's bounded sums once all events asked about so far are counted
+    /// (the largest bound at the last reset plus every amount since, across
+    /// shops and kinds): while it stays within the limit, no shop's sum can
+    /// pass it, whatever order the buffered events are counted in. Ordinary
+    /// data never comes near it (2^53 minor units); past it, every event with
+    /// an amount keeps its bytes.
+    public mutating func mayRefuse(_ event: borrowing ShopEvent, recordTimestamp: EventTime?, latestSeen: EventTime) -> Bool {
+        var may = mayRefuse(eventTime: event.time, recordTimestamp: recordTimestamp, latestSeen: latestSeen)
+        if let (_, amount) = SumBounds.contribution(of: event) {
+            let (sum, overflow) = foreseenSumBound.addingReportingOverflow(max(0, amount))
+            foreseenSumBound = overflow ? .max : sum
+            if amount < 0 || overflow || sum > SumBounds.limit { may = true }
+        }
+        return may
+    }
+
     mutating func resetSumBounds() {
+        defer {
+            foreseenSumBound = shops.reduce(0) { m, shop in
+                (0..<4).reduce(m) { max($0, shop.sums.bounds[$1]) }
+            }
+        }
         for k in shops.indices { shops[k].sums = SumBounds() }
         for scope in scopes {
             let shop = Int(scope.shop)

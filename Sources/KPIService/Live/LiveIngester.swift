@@ -152,6 +152,17 @@ public final class LiveIngester {
         guard Set(counts.values).count == 1 else {
             throw ServiceError(.notCoPartitioned, "The input topics must be co-partitioned (same partition count, keyed by shop_id), but have \(settings.topics.inputs.map { "\($0): \(counts[$0]!)" }.joined(separator: ", "))")
         }
+        // Output topics nobody wrote to yet (a first start) read as empty;
+        // say so, since a wrong name in the config looks the same.
+        let outputs = [settings.topics.state, settings.topics.alerts]
+        for t in outputs {
+            do {
+                _ = try consumer.partitionCounts(topics: [t])
+            } catch {
+                guard error.code == .unknownTopic else { continue }
+                rdkafkaRestoreLog("topic \(t) does not exist yet: nothing to restore from it; the first write creates it where the cluster creates topics on use, else create it (kafka.topics in the config names it)")
+            }
+        }
         try consumer.subscribe(topics: settings.topics.inputs)
         var lastLag = ContinuousClock.now
         hooks.assignmentPending(true)
@@ -162,7 +173,7 @@ public final class LiveIngester {
             // wait or fail: say so, keep consuming what is fetched, and try
             // again; nothing taken from the state is dropped (the producer
             // keeps every record until the broker takes it).
-            if ContinuousClock.now - lastEmit >= settings.emitInterval { outage.attempt("emit") { try emitChanged() } }
+            if ContinuousClock.now - lastEmit >= settings.emitInterval { outage.attempt("emit") { try emitChanged(replays: false) } }
             if ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval {
                 // Emit first: a checkpoint's windows count as emitted, so
                 // nothing drained may still be waiting for the emit interval.
@@ -231,6 +242,11 @@ public final class LiveIngester {
         // The consumer lag is not given to the alerts (no inhibition by lag yet):
         // a restore replays far behind the end, and its alerts must be a backfill's.
         for p in try pipeline.release() { progressed(p) }
+        // A replay's input that races ahead of its partition's others (days of
+        // traffic in one fetch) waits for them: what aligning holds stays bounded.
+        let (pause, resume) = pipeline.flowControl()
+        if !pause.isEmpty { try consumer.pause(pause) }
+        if !resume.isEmpty { try consumer.resume(resume) }
     }
 
     /// After a partition's events were counted: its progress, and whether its replay is done.
@@ -281,19 +297,28 @@ public final class LiveIngester {
     }
 
     /// Emits every changed scope × window of every partition that holds state.
-    func emitChanged() throws {
+    ///
+    /// `replays` false: partitions still replaying keep their changes (a
+    /// replay's windows pass through every intermediate value of history, as
+    /// a backfill's do; emitting each would cost more than the replay). They
+    /// are emitted with the next checkpoint (which counts them as emitted),
+    /// a revocation, or once the partition is live.
+    func emitChanged(replays: Bool = true) throws {
         lastEmit = .now
         let now = clock()
         var all: [KPISnapshot] = []
         var alerts: [(Int32, Alert)] = []
+        var emitted: [PipelinePartition] = []
         for part in pipeline.held {
-            all.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
             alerts.append(contentsOf: part.work.takeAlerts().map { (part.number, $0) })
+            if !replays && lifecycles[part.number]?.phase == .replaying { continue }
+            all.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
+            emitted.append(part)
         }
         try publish(all)
         try notify(alerts)
         // What was aggregated and emitted is processed: acknowledge it (committed by auto-commit).
-        try storeOffsets()
+        try storeOffsets(of: emitted)
     }
 
     private func publish(_ snapshots: [KPISnapshot]) throws {
@@ -340,9 +365,9 @@ public final class LiveIngester {
     /// partitions while the broker was away) is said, not fatal: the
     /// offsets are stored again at the next emit, or the partitions restore
     /// from their checkpoint elsewhere.
-    private func storeOffsets() throws {
+    private func storeOffsets(of parts: [PipelinePartition]? = nil) throws {
         var next: [TopicPartition: Int64] = [:]
-        for part in pipeline.held {
+        for part in parts ?? pipeline.held {
             for input in InputTopic.allCases {
                 if let o = part.processedUpTo(input) { next[TopicPartition(settings.topics.name(of: input), part.number)] = o }
             }

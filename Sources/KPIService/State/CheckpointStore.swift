@@ -87,7 +87,7 @@ public final class CheckpointStore {
         var chunks: [String: [UInt8]] = [:]
         var deliveries: [String: PendingDelivery] = [:]
         do {
-            try KafkaConsumer.readToEnd(topic: topic, configuration: clientConfiguration, timeout: timeout) { r in
+            try KafkaConsumer.readToEnd(topic: topic, configuration: clientConfiguration, timeout: timeout, missingIsEmpty: true) { r in
                 guard let key = r.key.map({ String(decoding: $0, as: UTF8.self) }) else { return }
                 if key.hasPrefix(PendingDelivery.prefix + "|") {
                     // The latest record per key: a tombstone means delivered.

@@ -34,6 +34,29 @@ import Testing
         #expect(state.snapshot(.shop, shop: "s1", .day)?[metric: "sales"] == .money(Money(minorUnits: 150)))
     }
 
+    /// A buffering caller (backfill, replay) keeps a record's bytes only when
+    /// `mayRefuse` says it may be refused: a `sum_overflow` must be foreseen
+    /// too, or its dead letter would lose the original bytes.
+    @Test func mayRefuseForeseesASumOverflow() {
+        var state = makeState()
+        var big = Events(shop: "big")
+        let t = local(2026, 11, 20, 10)
+        let events = (0..<10).map { i in
+            big.order(.orderPaid, t + .seconds(Int64(i)), order: "o\(i)", buyer: "b", amount: Self.most)
+        }
+        // All ten buffered before any is counted: the first nine fit (9 × 10^15 ≤ 2^53), the tenth may not.
+        let foreseen = events.map { state.mayRefuse($0, recordTimestamp: nil, latestSeen: t + .seconds(9)) }
+        #expect(foreseen == Array(repeating: false, count: 9) + [true])
+        let outcomes = events.map { state.ingest($0, recordTimestamp: nil) }
+        #expect(outcomes == Array(repeating: .counted, count: 9) + [.sumOverflow])
+        // Past the bound every amount keeps its bytes; an event without one does not need to.
+        let small = big.order(.orderPaid, t + .hours(1), order: "p", buyer: "b", amount: 1)
+        let view = big.pageView(t + .hours(1), visitor: "v", session: "s")
+        let smallMay = state.mayRefuse(small, recordTimestamp: nil, latestSeen: t + .hours(1))
+        let viewMay = state.mayRefuse(view, recordTimestamp: nil, latestSeen: t + .hours(1))
+        #expect(smallMay && !viewMay)
+    }
+
     @Test func dwellTimesAndSpendAreBoundedToo() {
         var state = makeState()
         var e = Events(shop: "s1")
@@ -52,7 +75,7 @@ import Testing
         var big = Events(shop: "big")
         let t = local(2026, 11, 20, 10)
         for i in 0..<5 {
-            state.ingest(big.order(.orderPaid, t + .seconds(Int64(i)), order: "o\(i)", buyer: "b", amount: Self.most), recordTimestamp: nil)
+            #expect(state.ingest(big.order(.orderPaid, t + .seconds(Int64(i)), order: "o\(i)", buyer: "b", amount: Self.most), recordTimestamp: nil) == .counted)
         }
         var restored = try PartitionKPIState(checkpoint: state.checkpoint(), configuration: state.configuration)
         // The restored windows hold 5 × 10^15: 4 more fit, a 5th does not.
