@@ -2,25 +2,29 @@
 /// (emitted every `statistics.interval.ms`, off the hot path), in one pass
 /// of `StatisticsScanner`.
 enum ConsumerStatistics {
-    /// What the statistics say about the brokers: the time since the
-    /// freshest answer from any broker of the cluster (`rxidle`, over
-    /// connections that are up), and how many brokers are up.
-    static func brokers(statisticsJSON bytes: UnsafeRawBufferPointer) -> BrokerHealth? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let brokers = object["brokers"] as? [String: Any] else { return nil }
-        var up = 0
+    /// What the statistics say: `consumer_lag` per assigned partition (an
+    /// unknown lag, -1, left out), and the brokers — how many of the
+    /// cluster's are up, and the time since the freshest answer from any
+    /// (`rxidle`, over connections that are up). One pass over the bytes;
+    /// `brokers` is nil when the report lists none.
+    static func read(statisticsJSON bytes: UnsafeRawBufferPointer) -> (lag: [TopicPartition: Int64], brokers: BrokerHealth?) {
+        var lag: [TopicPartition: Int64] = [:]
+        var listed = 0, up = 0
         var freshest: Int64?
-        for (_, value) in brokers {
-            guard let b = value as? [String: Any], let state = b["state"] as? String else { continue }
+        StatisticsScanner.scan(bytes, broker: { b in
+            listed += 1
+            guard b.up else { return }
             // Bootstrap entries (nodeid -1) are the addresses configured, not brokers of the cluster.
-            let node = (b["nodeid"] as? NSNumber)?.int32Value ?? -1
-            guard state == "UP" else { continue }
-            if node >= 0 { up += 1 }
-            if let idle = (b["rxidle"] as? NSNumber)?.int64Value, idle >= 0 {
-                freshest = min(freshest ?? .max, idle)
-            }
-        }
-        return BrokerHealth(brokersUp: up, sinceLastAnswer: freshest.map { .microseconds($0) })
+            if b.nodeID >= 0 { up += 1 }
+            if let idle = b.rxIdle, idle >= 0 { freshest = min(freshest ?? .max, idle) }
+        }, partition: { topic, p, l in lag[TopicPartition(topic, p)] = l })
+        let brokers = listed == 0 ? nil : BrokerHealth(brokersUp: up, sinceLastAnswer: freshest.map { .microseconds($0) })
+        return (lag, brokers)
+    }
+
+    /// The brokers part of `read`.
+    static func brokers(statisticsJSON bytes: UnsafeRawBufferPointer) -> BrokerHealth? {
+        read(statisticsJSON: bytes).brokers
     }
 
     /// `consumer_lag` per assigned partition; partitions with an unknown lag (-1) are left out.

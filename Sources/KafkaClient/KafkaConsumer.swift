@@ -452,15 +452,14 @@ private let consumerRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_
     }
 }
 
-/// librdkafka's statistics callback: keeps the consumer lag per partition.
+/// librdkafka's statistics callback: keeps the consumer lag per partition and the brokers' health.
 /// The statistics JSON is parsed with a small scanner (off the hot path, once per interval).
 private let consumerStatisticsCallback: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = { _, json, len, opaque in
     guard let json, let opaque else { return 0 }
     let context = Unmanaged<ConsumerCallbackContext>.fromOpaque(opaque).takeUnretainedValue()
     let bytes = UnsafeRawBufferPointer(start: json, count: len)
-    let lag = ConsumerStatistics.consumerLag(statisticsJSON: bytes)
+    let (lag, brokers) = ConsumerStatistics.read(statisticsJSON: bytes)
     context.lag.withLock { $0 = lag }
-    let brokers = ConsumerStatistics.brokers(statisticsJSON: bytes)
     context.brokers.withLock { $0 = brokers }
     return 0
 }

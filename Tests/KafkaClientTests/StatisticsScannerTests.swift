@@ -44,6 +44,25 @@ import Testing
         Array(Self.report.utf8).withUnsafeBytes { #expect(ConsumerStatistics.consumerLag(statisticsJSON: $0) == lags) }
     }
 
+    /// Issue 13 (4): the broker health /readyz and /metrics report, read in
+    /// the same pass: broker 1 is up (broker 2 is down, the bootstrap entry
+    /// is no broker of the cluster); the freshest answer on an up
+    /// connection is the bootstrap one's, 7 µs ago.
+    @Test func brokerHealthComesOutOfTheSamePass() {
+        Array(Self.report.utf8).withUnsafeBytes { bytes in
+            let (lag, brokers) = ConsumerStatistics.read(statisticsJSON: bytes)
+            #expect(brokers == BrokerHealth(brokersUp: 1, sinceLastAnswer: .microseconds(7)))
+            #expect(lag == [TopicPartition("shop.orders", 0): 120, TopicPartition("shop.traffic", 7): 0])
+        }
+        let silent = #"{"brokers":{"b/1":{"nodeid":1,"state":"UP","rxidle":12000000}}}"#
+        Array(silent.utf8).withUnsafeBytes { bytes in
+            let health = ConsumerStatistics.brokers(statisticsJSON: bytes)
+            #expect(health == BrokerHealth(brokersUp: 1, sinceLastAnswer: .seconds(12)))
+            #expect(health?.isReachable() == false)
+        }
+        Array("{}".utf8).withUnsafeBytes { #expect(ConsumerStatistics.brokers(statisticsJSON: $0) == nil) }
+    }
+
     @Test func aTruncatedReportKeepsWhatWasReadAndNeverTraps() {
         let cut = Self.report.utf8.count * 3 / 4
         var lags: [TopicPartition: Int64] = [:]
