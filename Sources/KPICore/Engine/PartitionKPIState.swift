@@ -180,11 +180,16 @@ public struct PartitionKPIState {
     /// Counts one decoded event. Never throws; synchronous.
     ///
     /// `recordTimestamp`: the Kafka record timestamp, for the `future` check
-    /// (nil skips it).
-    public mutating func ingest(_ event: ShopEvent, recordTimestamp: EventTime?) -> IngestOutcome {
+    /// (nil skips it). `seen`: the latest event time of events of this
+    /// partition already read but not yet counted (`.min`: none): the
+    /// watermark they imply counts for the `late` check, so the order in
+    /// which a caller hands events over cannot make an old one look on time.
+    public mutating func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, seen: Int64 = .min) -> IngestOutcome {
         let t = event.time.millis
         if let r = recordTimestamp, t - r.millis > skew { return .future }
         if t < retainedFromTime { return .late }
+        // Only when `seen` implies a later local day than the watermark's (rare): a day-table lookup.
+        if seen > t && seen - lateness >= nextDayStart && t < retainedFrom(watermark: seen - lateness) { return .late }
         let idHash = event.eventIDHash
         let p = place(t)
         if seenEvents.updateValue(p.day, forKey: idHash) != nil { return .duplicate }

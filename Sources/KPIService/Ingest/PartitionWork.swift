@@ -41,8 +41,9 @@ final class PartitionWork {
     func prefetch(_ event: borrowing ShopEvent) { state.prefetch(event) }
 
     /// Counts one event, then evaluates the alerts when the watermark crossed a tick.
-    func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, consumerLag: Int64 = 0) -> IngestOutcome {
-        let outcome = state.ingest(event, recordTimestamp: recordTimestamp)
+    /// `seen`: see `PartitionKPIState.ingest(_:recordTimestamp:seen:)`.
+    func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, seen: Int64 = .min, consumerLag: Int64 = 0) -> IngestOutcome {
+        let outcome = state.ingest(event, recordTimestamp: recordTimestamp, seen: seen)
         if appraises, let wm = state.watermark {
             let tick = CivilTime.floorDiv(wm.millis, tickMillis)
             if tick != lastTick {

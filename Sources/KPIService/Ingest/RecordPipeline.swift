@@ -245,7 +245,7 @@ final class RecordPipeline {
         let p = part.number
         try part.aligner.release(upcoming: { work.prefetch($0) }) { pending, input, arena in
             part.cursors[Int(input.rawValue)].releasedNext = pending.offset + 1
-            switch work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, consumerLag: consumerLag) {
+            switch work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, seen: pending.seen, consumerLag: consumerLag) {
             case .counted: tallies.counted += 1
             case .duplicate: tallies.duplicates += 1
             case let outcome:
