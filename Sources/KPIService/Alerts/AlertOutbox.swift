@@ -19,7 +19,9 @@ public final class AlertOutbox {
     private let routes: [ServiceConfiguration.Route]
     private let webhooks: [String: WebhookReceiver]
     private let logReceivers: Set<String>
-    private let teams: [KPIConfiguration.Team]
+    /// `kind: kafka` receivers: their topic.
+    private let kafkaReceivers: [String: String]
+    private let teams: TeamDirectory
     private var lastSent: [String: AlertBook.Delivered]
     private let logger = Logger(label: "kpi-ingest.alerts")
     /// Notifications sent, and those skipped as already sent.
@@ -31,10 +33,11 @@ public final class AlertOutbox {
         self.producer = producer
         topic = configuration.kafka.topics.alerts
         routes = configuration.alerts.routes
-        teams = configuration.kpi.teams
+        teams = configuration.teamDirectory
         lastSent = alreadySent
         var hooks: [String: WebhookReceiver] = [:]
         var logs: Set<String> = []
+        var topics: [String: String] = [:]
         for (name, r) in configuration.alerts.receivers {
             switch r.kind {
             case .webhook(let w):
@@ -43,12 +46,13 @@ public final class AlertOutbox {
                 }
             case .log:
                 logs.insert(name)
-            default:
-                break
+            case .kafka(let topic):
+                topics[name] = topic
             }
         }
         webhooks = hooks
         logReceivers = logs
+        kafkaReceivers = topics
     }
 
     /// Adds notifications published meanwhile (by this or another
@@ -73,6 +77,8 @@ public final class AlertOutbox {
         for name in receivers(for: alert) {
             if let hook = webhooks[name] {
                 hook.enqueue(id: alert.id, body: json)
+            } else if let routed = kafkaReceivers[name] {
+                try producer?.send(topic: routed, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
             } else if logReceivers.contains(name) {
                 logged.append(name)
             }
@@ -89,15 +95,7 @@ public final class AlertOutbox {
     /// Receiver names of every route that matches the alert's rule, scope and shop.
     func receivers(for alert: Alert) -> [String] {
         var names: [String] = []
-        for r in routes {
-            if let rules = r.rules, !rules.contains(alert.rule) { continue }
-            if let t = r.scopeType, t != alert.scope.type { continue }
-            if let shops = r.shops, !shops.contains(alert.scope.shopID) { continue }
-            if let team = r.team {
-                let inTeam = alert.scope.type == .team ? alert.scope.id == team
-                    : alert.scope.type == .agent && teams.contains { $0.name == team && $0.agents.contains(alert.scope.id ?? "") }
-                if !inTeam { continue }
-            }
+        for r in routes where teams.matches(r.core, rule: alert.rule, scope: alert.scope) {
             for n in r.receivers where !names.contains(n) { names.append(n) }
         }
         return names

@@ -221,6 +221,11 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             self.team = team; self.scopeType = scopeType; self.shops = shops; self.rules = rules
             self.leads = leads; self.receivers = receivers
         }
+
+        /// What it matches and whom it tells, as the KPI core routes leads.
+        public var core: AlertRoute {
+            AlertRoute(team: team, scopeType: scopeType, shops: shops, rules: rules, leads: leads)
+        }
     }
 
     // MARK: Scorecards and stages
