@@ -78,21 +78,43 @@ extension PartitionKPIState {
     /// Windows no longer held are skipped. In output order.
     public mutating func reissue(_ keys: [WindowKey], emittedAt: EventTime) -> [KPISnapshot] {
         guard !keys.isEmpty else { return [] }
-        let wanted = Set(keys)
-        let scopesWanted = Set(keys.map(\.scope))
         var out: [KPISnapshot] = []
-        for s in scopes.indices where scopesWanted.contains(scopes[s].scope) {
-            for i in scopes[s].windows.indices {
-                let w = scopes[s].windows[i]
-                guard wanted.contains(WindowKey(scope: scopes[s].scope, type: w.type, start: w.start)) else { continue }
-                let (snapshot, _) = calendarSnapshot(s, w, emittedAt: emittedAt, force: true)
-                scopes[s].windows[i].dirty = false
-                scopes[s].windows[i].emitted = record(of: snapshot)
-                out.append(snapshot)
-            }
+        for key in Set(keys) {
+            guard let s = scopeIndex(of: key.scope),
+                  let i = scopes[s].windows.firstIndex(where: { $0.type == key.type && $0.start == key.start }) else { continue }
+            let (snapshot, _) = calendarSnapshot(s, scopes[s].windows[i], emittedAt: emittedAt, force: true)
+            scopes[s].windows[i].dirty = false
+            scopes[s].windows[i].emitted = record(of: snapshot)
+            out.append(snapshot)
         }
         out.sort(by: KPISnapshot.outputOrder)
         return out
+    }
+
+    /// The index of a scope held, by its identity (the shops' tables; not the hot path).
+    func scopeIndex(of scope: Scope) -> Int? {
+        guard let k = shopIndex[scope.shopID].map(Int.init) else { return nil }
+        let shop = shops[k]
+        let s: Int32? = switch scope.type {
+        case .shop: shop.shopScope
+        case .agent: shop.agentScopes[scope.id ?? ""]
+        case .channel: shop.channelScopes[scope.id ?? ""]
+        case .campaign: shop.campaignScopes[scope.id ?? ""]
+        case .team: configuration.teams.firstIndex { $0.name == scope.id }.map { shop.teamScopes[$0] }.flatMap { $0 >= 0 ? $0 : nil }
+        }
+        return s.map(Int.init)
+    }
+
+    /// The scopes of one type held for a shop (unordered).
+    public func scopes(ofShop shopID: String, type: ScopeType) -> [Scope] {
+        guard let k = shopIndex[shopID].map(Int.init) else { return [] }
+        let table: [String: Int32] = switch type {
+        case .agent: shops[k].agentScopes
+        case .channel: shops[k].channelScopes
+        case .campaign: shops[k].campaignScopes
+        case .shop, .team: [:]
+        }
+        return table.values.map { scopes[Int($0)].scope }
     }
 
     /// The latest state of every window still held (including windows

@@ -74,7 +74,23 @@ final class PartitionWork {
             batch.append(contentsOf: again)
             batch.sort(by: KPISnapshot.outputOrder)
         }
-        scores?.annotate(&batch)
+        if let stale = scores?.annotate(&batch), !stale.isEmpty, scores?.anyFollowsShopSales == true {
+            // A payout on the shop's month sales follows them: its agent's month is emitted again.
+            let fresh = Set(batch.map(WindowKey.init))
+            var keys: [WindowKey] = []
+            for shopMonth in stale {
+                for agent in state.scopes(ofShop: shopMonth.scope.shopID, type: .agent)
+                where scores!.followsShopSales(agent: agent.id ?? "") {
+                    let key = WindowKey(scope: agent, type: .month, start: shopMonth.start)
+                    if !fresh.contains(key) { keys.append(key) }
+                }
+            }
+            var again = state.reissue(keys, emittedAt: emittedAt)
+            alerts.annotate(&again)
+            scores?.annotate(&again)
+            batch.append(contentsOf: again)
+            batch.sort(by: KPISnapshot.outputOrder)
+        }
         return batch
     }
 
