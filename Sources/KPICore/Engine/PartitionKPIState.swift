@@ -77,8 +77,12 @@ public struct PartitionKPIState {
     public let partition: Int32
     public let configuration: KPIConfiguration
     /// Earliest event time the input is known to cover; windows starting
-    /// before it are `complete: false`. nil: complete.
-    public let coverageStart: EventTime?
+    /// before it are `complete: false`. nil: complete. Learned as the
+    /// inputs' first records are read (`RecordPipeline`): a change is
+    /// emitted with every window whose `complete` flag it flips.
+    public var coverageStart: EventTime? {
+        didSet { if coverageStart != oldValue { coverageChanged() } }
+    }
     /// The configured time zone (for `SnapshotJSON`).
     public let zone: ZoneRules
 
@@ -465,6 +469,16 @@ public struct PartitionKPIState {
         if tracksEmissions { q.insert(.emission) }
         if scopes[s].watched != 0 { q.insert(.watch) }
         return q
+    }
+
+    /// The coverage moved: every scope is looked at by the next drain (the
+    /// windows whose `complete` flag flipped are emitted). Rare: once per
+    /// input at the start of a replay.
+    mutating func coverageChanged() {
+        for s in scopes.indices {
+            scopes[s].rolling.dirty = true
+            touch(s)
+        }
     }
 
     /// After `tracksEmissions` or `watch` changed: every scope's watched

@@ -111,7 +111,9 @@ public struct BackfillJob {
         for tp in all {
             let part = pipeline[tp.partition]!
             let input = topics.input(named: tp.topic)!
-            part.setRange(input, from: starts[tp]!, to: ends[tp]!)
+            // Where the input's data really starts: `from`, or its first retained record when retention cut it.
+            part.setRange(input, from: starts[tp]!, to: ends[tp]!,
+                          coverage: .of(start: starts[tp]!, low: lows[tp]!, from: from?.millis))
             part.cursors[Int(input.rawValue)].stopAtTime = stopTimes[tp]
             if !part.cursors[Int(input.rawValue)].finished {
                 toAssign[tp] = starts[tp]!.readFrom

@@ -354,33 +354,38 @@ public final class LiveIngester {
             var seeks: [TopicPartition: Int64] = [:]
             for p in pending {
                 var starts: [StartPosition] = []
+                var coverage: [InputCoverage] = []
                 let work: PartitionWork
                 if let (state, c) = states[p], let c {
                     work = appraisal.partitionWork(state: state)
                     work.resume(appraisal: c.appraisal, delivered: Array(published.values), at: clock())
                     for input in InputTopic.allCases {
                         let low = watermarks[TopicPartition(topics.name(of: input), p)]!.low
-                        starts.append(.offset(max(c.nextOffsets[Int(input.rawValue)], low)))
+                        let next = c.nextOffsets[Int(input.rawValue)]
+                        starts.append(.offset(max(next, low)))
+                        // Retention deleted records the checkpoint does not cover: the data resumes at the first one left.
+                        coverage.append(next < low ? .firstRecord(atLeast: nil) : .since(nil))
                     }
                     hooks.restoreStarted(p, .checkpoint)
                     rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
                 } else {
-                    for input in InputTopic.allCases { starts.append(horizonStarts[TopicPartition(topics.name(of: input), p)]!) }
-                    // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.
-                    let truncated = InputTopic.allCases.contains { input in
+                    for input in InputTopic.allCases {
                         let tp = TopicPartition(topics.name(of: input), p)
-                        return watermarks[tp]!.low > 0 && starts[Int(input.rawValue)].readFrom == watermarks[tp]!.low
+                        starts.append(horizonStarts[tp]!)
+                        // A topic whose retention no longer reaches the horizon: windows before its first record are incomplete.
+                        coverage.append(.of(start: horizonStarts[tp]!, low: watermarks[tp]!.low, from: nil))
                     }
-                    let state = try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: truncated ? horizon : nil)
+                    let state = try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: nil)
                     work = appraisal.partitionWork(state: state)
                     hooks.restoreStarted(p, .replay)
                 }
                 let part = pipeline.add(p, work: work, shape: .runs)
+                part.baseCoverage = work.state.coverageStart?.millis
                 var from: [Int64] = [], to: [Int64] = []
                 for input in InputTopic.allCases {
                     let tp = TopicPartition(topics.name(of: input), p)
                     let start = starts[Int(input.rawValue)], end = watermarks[tp]!.high
-                    part.setRange(input, from: start, to: .max)
+                    part.setRange(input, from: start, to: .max, coverage: coverage[Int(input.rawValue)])
                     // Nothing to replay: do not hold the other inputs back waiting for it.
                     if start.readFrom >= end { part.aligner.settled[Int(input.rawValue)] = true }
                     from.append(start.readFrom)
