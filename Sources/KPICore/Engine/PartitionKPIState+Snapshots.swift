@@ -139,21 +139,56 @@ extension PartitionKPIState {
 
     func record(of s: KPISnapshot) -> EmissionRecord {
         EmissionRecord(revision: s.revision, metrics: s.metrics.map(\.value), closed: s.window.closed,
-                       final: s.final, complete: s.complete)
+                       final: s.final, complete: s.complete, floorChecked: true)
     }
 
     /// `force`: a change whatever the values (`reissue`).
     func snapshot(scope s: Int, ref: WindowRef, values: [MetricValue], final: Bool, last: EmissionRecord,
                   emittedAt: EventTime, force: Bool = false) -> (KPISnapshot, changed: Bool) {
         let complete = coverageStart.map { ref.start >= $0 } ?? true
-        let changed = force || last.revision == 0 || last.metrics != values || last.closed != ref.closed
+        var changed = force || last.revision == 0 || last.metrics != values || last.closed != ref.closed
             || last.final != final || last.complete != complete
         let type = scopes[s].scope.type
         let metrics = zip(MetricCatalog.names(for: type), values).map { KPIMetric(name: $0, value: $1) }
-        let snapshot = KPISnapshot(scope: scopes[s].scope, window: ref, revision: last.revision + (changed ? 1 : 0),
+        var revision = last.revision
+        // `kpi.snapshots` holds a later revision than this state knows of
+        // (emitted after its checkpoint, or before a replay): this one follows it.
+        if !last.floorChecked && !revisionFloors.isEmpty,
+           let floor = revisionFloors[KPISnapshot.recordKey(scopes[s].scope, ref.type, ref.id)], floor > revision {
+            revision = floor
+            changed = true
+        }
+        let snapshot = KPISnapshot(scope: scopes[s].scope, window: ref, revision: revision + (changed ? 1 : 0),
                                    complete: complete, final: final, watermark: watermark, emittedAt: emittedAt,
                                    metrics: metrics)
         return (snapshot, changed)
+    }
+
+    /// Raises every held window's last revision to its floor in
+    /// `revisionFloors` (what `kpi.snapshots` held at restore), emitting
+    /// nothing, then forgets the floors: once a restore's replay is done,
+    /// every window that will ever be emitted again is held, so the next
+    /// revision of each continues from the highest published.
+    public mutating func settleRevisionFloors() {
+        defer { revisionFloors = [:] }
+        guard !revisionFloors.isEmpty else { return }
+        for s in scopes.indices {
+            let scope = scopes[s].scope
+            for i in scopes[s].windows.indices where !scopes[s].windows[i].emitted.floorChecked {
+                let ref = calendarRef(scopes[s].windows[i])
+                if let f = revisionFloors[KPISnapshot.recordKey(scope, ref.type, ref.id)] {
+                    scopes[s].windows[i].emitted.revision = max(scopes[s].windows[i].emitted.revision, f)
+                }
+                scopes[s].windows[i].emitted.floorChecked = true
+            }
+            for w in 0..<3 where !scopes[s].rolling.emitted[w].floorChecked {
+                let type = RollingAggregate.kinds[w]
+                if let f = revisionFloors[KPISnapshot.recordKey(scope, type, type.name)] {
+                    scopes[s].rolling.emitted[w].revision = max(scopes[s].rolling.emitted[w].revision, f)
+                }
+                scopes[s].rolling.emitted[w].floorChecked = true
+            }
+        }
     }
 
     func calendarSnapshot(_ s: Int, _ w: WindowAggregate, emittedAt: EventTime,

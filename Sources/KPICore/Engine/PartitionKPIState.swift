@@ -150,6 +150,13 @@ public struct PartitionKPIState {
         didSet { updateWantedQueues() }
     }
 
+    /// Per `kpi.snapshots` record key, the highest revision published there
+    /// (read back on assignment): a window's next revision continues above
+    /// it, so revisions never go backwards across restarts, replays and
+    /// rebalances. Consulted at a window's first emission after a restore,
+    /// then settled (`settleRevisionFloors`). Not checkpointed.
+    public var revisionFloors: [String: Int] = [:]
+
     // One-entry cache: consecutive events mostly fall on the same day.
     var cachedDay: Int64 = .min
     var cachedWeek: Int64 = 0

@@ -34,6 +34,14 @@ public struct KPISnapshot: Sendable, Hashable {
         metrics.first(where: { $0.name == name })?.value
     }
 
+    /// The `kpi.snapshots` record key, the identity of its scope × window:
+    /// `scope|shop|id|window|window id`.
+    public var recordKey: String { Self.recordKey(scope, window.type, window.id) }
+
+    public static func recordKey(_ scope: Scope, _ type: WindowType, _ id: String) -> String {
+        "\(scope.type.name)|\(scope.shopID)|\(scope.id ?? "")|\(type.name)|\(id)"
+    }
+
     /// Output order: scope type, shop, id, window type, window start.
     public static func outputOrder(_ a: KPISnapshot, _ b: KPISnapshot) -> Bool {
         if a.scope != b.scope { return a.scope < b.scope }

@@ -215,6 +215,8 @@ public final class LiveIngester {
             switch action {
             case .goLive:
                 pipeline[p]?.shape = .eachPoll
+                // Replayed: every window that can be emitted again is held.
+                pipeline[p]?.work.state.settleRevisionFloors()
                 replayFrom[p] = nil
                 replayTo[p] = nil
                 reportAssignment()
@@ -335,6 +337,9 @@ public final class LiveIngester {
             let published = try AlertOutbox.readPublished(topic: topics.alerts, bootstrap: settings.kafka,
                                                           zone: TimeZone(identifier: settings.kpi.timeZoneID)!)
             outbox?.remember(published)
+            // The revisions already published: each window continues above its own.
+            let floors = settings.publishSnapshots
+                ? try PublishedRevisions.read(topic: topics.snapshots, configuration: settings.kafka) : [:]
             // Without a usable checkpoint: replay from the start of the oldest
             // window still retained (the month `retention.months` back).
             let horizon = restoreHorizon()
@@ -379,6 +384,7 @@ public final class LiveIngester {
                     work = appraisal.partitionWork(state: state)
                     hooks.restoreStarted(p, .replay)
                 }
+                work.state.revisionFloors = floors
                 let part = pipeline.add(p, work: work, shape: .runs)
                 part.baseCoverage = work.state.coverageStart?.millis
                 var from: [Int64] = [], to: [Int64] = []
@@ -460,8 +466,3 @@ func rdkafkaRestoreLog(_ message: String) {
     FileHandle.standardError.write(Data("kpi-ingest: \(message)\n".utf8))
 }
 
-extension KPISnapshot {
-    /// The `kpi.snapshots` record key, the identity of its scope × window:
-    /// `scope|shop|id|window|window id`.
-    var recordKey: String { "\(scope.type.name)|\(scope.shopID)|\(scope.id ?? "")|\(window.type.name)|\(window.id)" }
-}
