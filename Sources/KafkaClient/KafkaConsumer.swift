@@ -41,6 +41,8 @@ final class ConsumerCallbackContext: @unchecked Sendable {
     var rebalanceError: KafkaError?
     /// Consumer lag per partition from the statistics callback; read from any thread.
     let lag = Mutex<[TopicPartition: Int64]>([:])
+    /// Whether the latest statistics showed a broker answering, and when they came.
+    let brokersAnswering = Mutex<(Bool, ContinuousClock.Instant)?>(nil)
 }
 
 /// A Kafka consumer over librdkafka, owned by one thread.
@@ -340,6 +342,13 @@ public final class KafkaConsumer {
     /// (needs `statistics.interval.ms` > 0). Safe from any thread.
     public var lag: [TopicPartition: Int64] { context.lag.withLock { $0 } }
 
+    /// Whether a broker answers this consumer: the statistics of the last
+    /// `within` said one was connected and heard from in the last 5 s.
+    /// False without statistics (`statistics.interval.ms` 0) or when they stopped.
+    public func brokersAnswering(within: Duration = .seconds(5)) -> Bool {
+        context.brokersAnswering.withLock { s in s.map { $0.0 && ContinuousClock.now - $0.1 <= within } ?? false }
+    }
+
     /// Leaves the group (running the revoke handler first) and stops the
     /// consumer, so a new member gets the partitions without waiting for the
     /// session timeout. Further calls are invalid.
@@ -403,7 +412,8 @@ private let consumerStatisticsCallback: @convention(c) (OpaquePointer?, UnsafeMu
     guard let json, let opaque else { return 0 }
     let context = Unmanaged<ConsumerCallbackContext>.fromOpaque(opaque).takeUnretainedValue()
     let bytes = UnsafeRawBufferPointer(start: json, count: len)
-    let lag = ConsumerStatistics.consumerLag(statisticsJSON: bytes)
+    let (lag, answering) = ConsumerStatistics.parse(statisticsJSON: bytes)
     context.lag.withLock { $0 = lag }
+    context.brokersAnswering.withLock { $0 = (answering, .now) }
     return 0
 }

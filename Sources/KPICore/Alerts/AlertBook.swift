@@ -306,7 +306,7 @@ public struct AlertBook: Sendable {
 
     /// `isActivity: false`: the snapshot is re-learned after a restore, not new data.
     mutating func store(_ s: KPISnapshot, watermark: EventTime?, isActivity: Bool = true) {
-        if let noData = policy.noData, noData.scopeTypes.contains(s.scope.type), s.window.type == .day {
+        if s.window.type == .day, watch.mask(for: s.scope) & WindowWatch.silenceBit != 0 {
             let values = s.metrics.map(\.value)
             let start = s.window.start.millis
             let slot = silenceSlot[s.scope]

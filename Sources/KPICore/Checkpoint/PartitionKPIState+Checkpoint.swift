@@ -26,6 +26,7 @@ extension PartitionKPIState {
 
         // Clock and retention.
         w.optionalTime(maxEventTime)
+        w.optionalTime(lastRecordTime)
         w.optionalTime(watermarkMillis)
         w.time(nextWatermarkAction)
         w.time(nextDayStart)
@@ -120,6 +121,7 @@ extension PartitionKPIState {
 
     private mutating func restoreBody(_ r: inout CheckpointReader) throws(KPICoreError) {
         maxEventTime = try r.optionalTime()
+        lastRecordTime = try r.optionalTime()
         watermarkMillis = try r.optionalTime()
         watermarkHour = watermarkMillis.map { Int32(truncatingIfNeeded: CivilTime.floorDiv($0, 3_600_000)) }
         nextWatermarkAction = try r.timeOrSentinel()

@@ -37,6 +37,10 @@ public struct KPIConfiguration: Sendable, Hashable {
     public var responseWithin: EventTime.Duration = .seconds(180)
     /// An event whose time is more than this ahead of its record timestamp is rejected as `future`.
     public var futureSkew: EventTime.Duration = .hours(1)
+    /// A partition whose inputs deliver nothing for this long has its time
+    /// moved on without events (`PartitionKPIState.lastRecordTime`); 0: never.
+    /// Not part of a checkpoint's fingerprint (it changes when time moves, not what an event counts).
+    public var idleTimeout: EventTime.Duration = .minutes(5)
     /// Distinct counts are exact up to this many ids per scope × window, then estimated.
     public var distinctExactThreshold: Int = 10_000
     /// Fraction digits of money (minor units per major unit = 10^fractionDigits).
@@ -60,6 +64,7 @@ public struct KPIConfiguration: Sendable, Hashable {
         try positive(replyTimeout, "replyTimeout", allowZero: false)
         try positive(responseWithin, "responseWithin")
         try positive(futureSkew, "futureSkew")
+        try positive(idleTimeout, "idleTimeout")
         guard retention.days >= 0, retention.weeks >= 0, retention.months >= 0 else {
             throw .invalidConfiguration(field: "retention", reason: "must not be negative")
         }

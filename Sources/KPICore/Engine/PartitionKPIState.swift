@@ -107,6 +107,10 @@ public struct PartitionKPIState {
     let threshold: Int
 
     var maxEventTime: Int64? = nil
+    /// The latest Kafka record timestamp of the events handed over (the
+    /// partition's clock as its producers wrote it): a record after a gap of
+    /// `idleTimeout` moves time on first (`PartitionWork`). nil: none yet.
+    public var lastRecordTime: Int64? = nil
     var watermarkMillis: Int64? = nil
     var watermarkHour: Int32? = nil
     /// The watermark at or after which `watermarkActions` has work.

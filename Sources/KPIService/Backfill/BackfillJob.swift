@@ -148,6 +148,10 @@ public struct BackfillJob {
         }
         if stop.isRequested { throw ServiceError(.interrupted, "Backfill interrupted after \(pipeline.tallies.consumed) of \(totalToRead) records; nothing written") }
         try pipeline.releaseAll()
+        // Time moves without events: the input's end is the clock of partitions idle by then.
+        if let end = until?.millis ?? pipeline.held.compactMap(\.work.state.lastRecordTime).max() {
+            for part in pipeline.held { part.work.inputEnded(at: end) }
+        }
         try deadLetters.flush()
         summary.consumed = pipeline.tallies.consumed
         summary.counted = pipeline.tallies.counted

@@ -35,7 +35,8 @@ extension ServiceConfiguration {
         p.hysteresis = alerts.hysteresis.fraction
         p.repeatInterval = alerts.repeatInterval
         if let silence = alerts.noDataAfter {
-            p.noData = NoDataRule(silence: silence)
+            // Every scope that has a target (of every type a target names), and every shop.
+            p.noData = NoDataRule(scopeTypes: Set([.shop] + targets.map(\.scopeType)), silence: silence)
         } else {
             p.noData = nil
         }

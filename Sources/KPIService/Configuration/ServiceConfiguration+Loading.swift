@@ -88,7 +88,7 @@ struct ConfigDecoder {
         // kpi first: money targets need its fraction digits, targets need its teams.
         decodeKPI(reader.mapping(top, "kpi", allowed: ["time_zone", "first_weekday", "allowed_lateness", "retention",
                                                        "attribution_window", "reply_timeout", "response_within",
-                                                       "future_skew", "distinct_exact_threshold", "money"]))
+                                                       "future_skew", "idle_timeout", "distinct_exact_threshold", "money"]))
         decodeTeams(top)
         decodeKafka(reader.mapping(top, "kafka", allowed: ["brokers", "group_id", "topics", "properties", "broker_timeout"]))
         decodeTargets(top)
@@ -204,6 +204,7 @@ struct ConfigDecoder {
         kpi.replyTimeout = reader.duration(m, "reply_timeout", default: kpi.replyTimeout, allowZero: false)
         kpi.responseWithin = reader.duration(m, "response_within", default: kpi.responseWithin)
         kpi.futureSkew = reader.duration(m, "future_skew", default: kpi.futureSkew)
+        kpi.idleTimeout = reader.duration(m, "idle_timeout", default: kpi.idleTimeout)
         kpi.distinctExactThreshold = reader.int(m, "distinct_exact_threshold", default: kpi.distinctExactThreshold, range: 0...Int.max)
         let money = reader.mapping(m, "money", allowed: ["fraction_digits"])
         kpi.fractionDigits = reader.int(money, "fraction_digits", default: 2, range: 0...9)

@@ -22,6 +22,9 @@ final class PartitionWork {
     private var scores: ScoreBook?
     private let tickMillis: Int64
     private var lastTick: Int64?
+    /// `KPIConfiguration.idleTimeout` and `allowedLateness`, in ms.
+    private let idleMillis: Int64
+    private let latenessMillis: Int64
     /// Alert notifications in the order they were raised, not yet taken.
     private(set) var raised: [Alert] = []
 
@@ -33,6 +36,8 @@ final class PartitionWork {
         self.alerts = alerts ?? AlertBook(rules: [], policy: AlertPolicy(), teams: TeamDirectory(teams: []), zone: state.zone)
         self.scores = scores
         self.tickMillis = max(1, tick.millis)
+        self.idleMillis = state.configuration.idleTimeout.millis
+        self.latenessMillis = state.configuration.allowedLateness.millis
         self.state.tracksEmissions = emits
         if let alerts { self.state.watch = alerts.watch }
     }
@@ -42,7 +47,20 @@ final class PartitionWork {
 
     /// Counts one event, then evaluates the alerts when the watermark crossed a tick.
     /// `seen`: see `PartitionKPIState.ingest(_:recordTimestamp:seen:)`.
+    ///
+    /// A record that comes after a gap of `idleTimeout` since the partition's
+    /// previous one (record timestamps) first moves time on to its own
+    /// timestamp − the allowed lateness, as a consumer reading the records as
+    /// they were written would have (the partition was idle meanwhile): a
+    /// replay or a backfill closes days, fires no-data alerts and turns paced
+    /// targets red where the live service did.
     func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, seen: Int64 = .min, consumerLag: Int64 = 0) -> IngestOutcome {
+        if let r = recordTimestamp?.millis, r > state.lastRecordTime ?? .min {
+            if idleMillis > 0, let last = state.lastRecordTime, r - last >= idleMillis {
+                advanceTime(to: EventTime(millis: r - latenessMillis), consumerLag: consumerLag)
+            }
+            state.lastRecordTime = r
+        }
         let outcome = state.ingest(event, recordTimestamp: recordTimestamp, seen: seen)
         if appraises, let wm = state.watermark {
             let tick = CivilTime.floorDiv(wm.millis, tickMillis)
@@ -52,6 +70,33 @@ final class PartitionWork {
             }
         }
         return outcome
+    }
+
+    /// Moves the partition's time on without events (never back): the
+    /// watermark to `target`, crossing each evaluation tick on the way as
+    /// events would have, so that holds, repeats and no-data alerts fall due
+    /// at the ticks they would in a stream. Nothing before the first event.
+    func advanceTime(to target: EventTime, consumerLag: Int64 = 0) {
+        guard let wm = state.watermark, target > wm else { return }
+        if appraises {
+            var tick = CivilTime.floorDiv(wm.millis, tickMillis) + 1
+            let end = CivilTime.floorDiv(target.millis, tickMillis)
+            while tick <= end {
+                state.advanceWatermark(to: EventTime(millis: tick * tickMillis))
+                lastTick = tick
+                evaluateTick(consumerLag: consumerLag)
+                tick += 1
+            }
+        }
+        state.advanceWatermark(to: target)
+    }
+
+    /// The input's end (a backfill's `--until`, else its last record) plays
+    /// the consumer's clock: a partition idle by then (its last record
+    /// `idleTimeout` or more before it) has its time moved on to it.
+    func inputEnded(at end: Int64) {
+        guard idleMillis > 0, let last = state.lastRecordTime, end - last >= idleMillis else { return }
+        advanceTime(to: EventTime(millis: end - latenessMillis))
     }
 
     /// Feeds what changed to the alert book and evaluates at the watermark's tick.

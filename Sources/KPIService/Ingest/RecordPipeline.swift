@@ -67,6 +67,8 @@ final class PipelinePartition {
     var shape: ReleaseShape
     /// Records of it came in the current poll.
     var touched = false
+    /// When a record of it was last read (or it was added): how long its inputs have been idle.
+    var lastReadAt = ContinuousClock.now
 
     init(number: Int32, work: PartitionWork, shape: ReleaseShape, pool: ChunkPool) {
         self.number = number
@@ -201,6 +203,7 @@ final class RecordPipeline {
     /// are ignored.
     func feed(_ batch: ConsumerBatch) throws {
         consumedInPoll = [0, 0, 0]
+        let now = ContinuousClock.now
         // The input of the previous record's topic (records come in runs of one topic).
         var lastTopic = "", lastInput = InputTopic.orders
         for i in 0..<batch.count {
@@ -216,7 +219,7 @@ final class RecordPipeline {
             part.cursors[k].readNext = r.offset + 1
             part.aligner.settled[k] = false
             if part.cursors[k].learnsCoverage { part.learnCoverage(input, firstRecordAt: r.timestampMillis) }
-            if !part.touched { part.touched = true; touchedList.append(r.partition) }
+            if !part.touched { part.touched = true; part.lastReadAt = now; touchedList.append(r.partition) }
             defer {
                 if r.offset + 1 >= part.cursors[k].stopAt { finish(part, input) }
             }

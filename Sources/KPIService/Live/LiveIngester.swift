@@ -151,6 +151,7 @@ public final class LiveIngester {
                 lastLag = .now
                 let lags = consumer.lag
                 hooks.lag(lags.map { TopicPartitionLag(topic: $0.key.topic, partition: $0.key.partition, lag: $0.value) })
+                advanceIdlePartitions()
             }
         }
         // Graceful stop: emit what changed, acknowledge, leave the group (the
@@ -188,6 +189,26 @@ public final class LiveIngester {
         // The consumer lag is not given to the alerts (no inhibition by lag yet):
         // a restore replays far behind the end, and its alerts must be a backfill's.
         for p in try pipeline.release() { progressed(p) }
+    }
+
+    /// Time moves without events (Flink's idleness, Kafka Streams' wall-clock
+    /// punctuation): a live partition whose inputs are at their end and have
+    /// delivered nothing for `kpi.idle_timeout` has its watermark moved on
+    /// to the consumer's clock − the allowed lateness, so its days close, a
+    /// paced target turns red and a no-data alert fires although its shops
+    /// send nothing. Only while a broker answers: a consumer cut off from the
+    /// cluster cannot tell a quiet shop from a lost one.
+    private func advanceIdlePartitions() {
+        let idle = Duration.milliseconds(settings.kpi.idleTimeout.millis)
+        guard idle > .zero, let consumer, consumer.brokersAnswering() else { return }
+        let now = ContinuousClock.now
+        let target = clock() - settings.kpi.allowedLateness
+        for part in pipeline.held where lifecycles[part.number]?.phase == .live {
+            guard now - part.lastReadAt >= idle, part.aligner.buffered == 0, part.aligner.settled.allSatisfy({ $0 }),
+                  let before = part.work.state.watermark, target > before else { continue }
+            part.work.advanceTime(to: target)
+            hooks.partitionProgress(part.number, part.work.state.watermark, 1)
+        }
     }
 
     /// After a partition's events were counted: its progress, and whether its replay is done.
