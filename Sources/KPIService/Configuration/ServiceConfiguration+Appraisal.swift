@@ -34,6 +34,7 @@ extension ServiceConfiguration {
         p.closedHold = alerts.holdTimeClosed
         p.hysteresis = alerts.hysteresis.fraction
         p.repeatInterval = alerts.repeatInterval
+        p.consumerLagBound = alerts.consumerLagBound
         if let silence = alerts.noDataAfter {
             // Every scope that has a target (of every type a target names), and every shop.
             p.noData = NoDataRule(scopeTypes: Set([.shop] + targets.map(\.scopeType)), silence: silence)

@@ -93,6 +93,7 @@ struct ConfigDecoder {
         decodeKafka(reader.mapping(top, "kafka", allowed: ["brokers", "group_id", "topics", "properties", "broker_timeout"]))
         decodeTargets(top)
         decodeAlerts(reader.mapping(top, "alerts", allowed: ["hold_time", "hysteresis", "repeat_interval", "no_data_after",
+                                                             "consumer_lag_bound",
                                                              "quiet_hours", "receivers", "routes"]))
         decodeScorecards(reader.mapping(top, "scorecards", allowed: nil))
         decodeStages(reader.mapping(top, "stages", allowed: nil))
@@ -438,6 +439,8 @@ struct ConfigDecoder {
         alerts.repeatInterval = reader.duration(m, "repeat_interval", default: alerts.repeatInterval, allowZero: false)
         let noData = reader.duration(m, "no_data_after", default: .seconds(0))
         alerts.noDataAfter = noData.millis == 0 ? nil : noData
+        let lagBound = reader.int(m, "consumer_lag_bound", default: 10_000, range: 0...Int.max)
+        alerts.consumerLagBound = lagBound == 0 ? nil : Int64(lagBound)
 
         let quiet = reader.mapping(m, "quiet_hours", allowed: nil)
         for team in quiet.keys {

@@ -127,6 +127,9 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var repeatInterval: EventTime.Duration = .hours(1)
         /// Alert when a scope with a target has had no event for this long; nil: never.
         public var noDataAfter: EventTime.Duration?
+        /// Above this many records of consumer lag, a live partition's agent
+        /// and team notifications are held (an ingest problem, not theirs); nil: never.
+        public var consumerLagBound: Int64? = 10_000
         /// Per team: local times during which notifications to its leads are held back.
         public var quietHours: [String: QuietHours] = [:]
         /// Named receivers.

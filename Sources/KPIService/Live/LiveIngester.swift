@@ -61,6 +61,8 @@ public final class LiveIngester {
     private let zone: ZoneRules
     private let appraisal: ServiceConfiguration
     private let pipeline: RecordPipeline
+    /// `alerts.consumer_lag_bound` is set: the alert books are given the lag.
+    private let inhibitsByLag: Bool
     private var lifecycles: [Int32: PartitionLifecycle] = [:]
     /// Per partition replaying: the input offsets it started at and the end
     /// offsets taken then (it is live once processed up to them).
@@ -95,6 +97,7 @@ public final class LiveIngester {
         a.kpi = settings.kpi
         a.kafka.topics = settings.topics
         appraisal = a
+        inhibitsByLag = a.alertPolicy.consumerLagBound != nil
         producer = try KafkaProducer(configuration: settings.kafka)
         deadLetters = DeadLetterSink(producer: producer, topic: settings.topics.deadLetter)
         pipeline = RecordPipeline(topics: settings.topics, configuration: settings.kpi, deadLetters: deadLetters)
@@ -186,9 +189,22 @@ public final class LiveIngester {
                 part.shape = .eachPoll
             }
         }
-        // The consumer lag is not given to the alerts (no inhibition by lag yet):
-        // a restore replays far behind the end, and its alerts must be a backfill's.
-        for p in try pipeline.release() { progressed(p) }
+        // Lag inhibition (alerts.consumer_lag_bound) counts only for live
+        // partitions: a restore replays far behind the end by design, and its
+        // alerts must be a backfill's; once live, a lag means records wait.
+        let lag = inhibitionLag()
+        for p in try pipeline.release(consumerLag: { lag[$0] ?? 0 }) { progressed(p) }
+    }
+
+    /// Per live partition, its consumer lag (its three inputs together, from
+    /// the latest librdkafka statistics), for the alert books' inhibition.
+    private func inhibitionLag() -> [Int32: Int64] {
+        guard inhibitsByLag, let consumer else { return [:] }
+        var out: [Int32: Int64] = [:]
+        for (tp, l) in consumer.lag where settings.topics.input(named: tp.topic) != nil && lifecycles[tp.partition]?.phase == .live {
+            out[tp.partition, default: 0] += l
+        }
+        return out
     }
 
     /// Time moves without events (Flink's idleness, Kafka Streams' wall-clock
