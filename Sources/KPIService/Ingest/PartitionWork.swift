@@ -27,6 +27,9 @@ final class PartitionWork {
     private let latenessMillis: Int64
     /// Alert notifications in the order they were raised, not yet taken.
     private(set) var raised: [Alert] = []
+    /// Grows whenever the alert book may list something else (an evaluated
+    /// tick, a resume): the live service lists the book again when it moved.
+    private(set) var bookVersion = 0
 
     /// `emits`: snapshots are drained as they change (live); false: only
     /// taken at the end (`finalSnapshots`, a backfill).
@@ -101,6 +104,7 @@ final class PartitionWork {
 
     /// Feeds what changed to the alert book and evaluates at the watermark's tick.
     private func evaluateTick(consumerLag: Int64) {
+        bookVersion &+= 1
         alerts.take(from: &state)
         raised.append(contentsOf: alerts.advance(watermark: state.watermark, consumerLag: consumerLag))
     }
@@ -148,6 +152,11 @@ final class PartitionWork {
         return all
     }
 
+    /// Every alert of the book not idle as of its last tick (pending,
+    /// firing, including those whose notification is held by quiet hours or
+    /// inhibition, and resolved), in output order: `GET /api/v1/alerts`.
+    func currentAlerts() -> [Alert] { appraises ? alerts.alerts : [] }
+
     /// The alert notifications raised since the last call.
     func takeAlerts() -> [Alert] {
         defer { raised.removeAll(keepingCapacity: true) }
@@ -173,6 +182,7 @@ final class PartitionWork {
             scores?.annotate(&current)
         }
         guard appraises else { return }
+        bookVersion &+= 1
         alerts.restore(delivered)
         if !appraisal.isEmpty {
             do {

@@ -64,6 +64,8 @@ public final class LiveIngester {
     /// `alerts.consumer_lag_bound` is set: the alert books are given the lag.
     private let inhibitsByLag: Bool
     private var lifecycles: [Int32: PartitionLifecycle] = [:]
+    /// Per partition, the `PartitionWork.bookVersion` last listed to `hooks.alertBook`.
+    private var listedBook: [Int32: Int] = [:]
     /// Per partition replaying: the input offsets it started at and the end
     /// offsets taken then (it is live once processed up to them).
     private var replayFrom: [Int32: [Int64]] = [:]
@@ -263,6 +265,8 @@ public final class LiveIngester {
                 retryRestoreAt = retryRestoreAt.map { min($0, at) } ?? at
             case .drop:
                 pipeline.remove(p)
+                listedBook[p] = nil
+                hooks.alertBook(p, [])
                 lifecycles[p] = nil
                 replayFrom[p] = nil
                 replayTo[p] = nil
@@ -288,8 +292,22 @@ public final class LiveIngester {
         }
         try publish(all)
         try notify(alerts)
+        listBooks()
         // What was aggregated and emitted is processed: acknowledge it (committed by auto-commit).
         try storeOffsets()
+    }
+
+    /// Gives the HTTP side each partition's alert book as it stands, when it
+    /// may have changed since it was last listed (off the hot path: once per
+    /// emit, and only for books that evaluated a tick).
+    private func listBooks() {
+        for part in pipeline.held where listedBook[part.number] != part.work.bookVersion {
+            listedBook[part.number] = part.work.bookVersion
+            let listed = part.work.currentAlerts().map { a in
+                (id: a.id, state: a.state.name, json: AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone))
+            }
+            hooks.alertBook(part.number, listed)
+        }
     }
 
     private func publish(_ snapshots: [KPISnapshot]) throws {
@@ -409,6 +427,8 @@ public final class LiveIngester {
                         coverage.append(next < low ? .firstRecord(atLeast: nil) : .since(nil))
                     }
                     hooks.restoreStarted(p, .checkpoint)
+                    // Served from now on (the API), not published again.
+                    hooks.restored(work.finalSnapshots(emittedAt: clock()))
                     rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
                 } else {
                     for input in InputTopic.allCases {
@@ -445,6 +465,8 @@ public final class LiveIngester {
             try consumer.seek(seeks)
             try consumer.resume(Array(seeks.keys))
             reportAssignment()
+            // The books resumed from checkpoints are served at once.
+            listBooks()
         } catch {
             for p in pending { perform(lifecycles[p]?.restoreFailed("\(error)") ?? [], p) }
             for p in pending where pipeline[p] != nil { pipeline.remove(p) }
