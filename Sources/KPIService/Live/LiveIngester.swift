@@ -64,6 +64,10 @@ public final class LiveIngester {
     /// `alerts.consumer_lag_bound` is set: the alert books are given the lag.
     private let inhibitsByLag: Bool
     private var lifecycles: [Int32: PartitionLifecycle] = [:]
+    /// The input topics' partition count (read at start; written in each checkpoint).
+    private var inputPartitions: Int32?
+    /// An error that ends `run` (raised where it cannot be thrown, e.g. in a restore).
+    private var fatal: ServiceError?
     /// Per partition, the `PartitionWork.bookVersion` last listed to `hooks.alertBook`.
     private var listedBook: [Int32: Int] = [:]
     /// Per partition replaying: the input offsets it started at and the end
@@ -140,9 +144,14 @@ public final class LiveIngester {
         guard Set(counts.values).count == 1 else {
             throw ServiceError(.notCoPartitioned, "The input topics must be co-partitioned (same partition count, keyed by shop_id), but have \(settings.topics.inputs.map { "\($0): \(counts[$0]!)" }.joined(separator: ", "))")
         }
+        inputPartitions = counts.values.first
         try consumer.subscribe(topics: settings.topics.inputs)
         var lastLag = ContinuousClock.now
         while !stop.isRequested {
+            if let fatal {
+                try? consumer.close()
+                throw fatal
+            }
             try pollOnce()
             if retryRestoreAt.map({ ContinuousClock.now >= $0 }) ?? true { restorePending() }
             if ContinuousClock.now - lastEmit >= settings.emitInterval { try emitChanged() }
@@ -334,7 +343,7 @@ public final class LiveIngester {
             try checkpoints.write(PartitionCheckpoint(
                 partition: p, generation: generation, state: part.work.state.checkpoint(),
                 nextOffsets: InputTopic.allCases.map { part.processedUpTo($0) ?? replayFrom[p]?[Int($0.rawValue)] ?? 0 },
-                appraisal: part.work.appraisalCheckpoint()))
+                appraisal: part.work.appraisalCheckpoint(), inputPartitions: inputPartitions))
         }
     }
 
@@ -387,6 +396,12 @@ public final class LiveIngester {
             for p in pending { for input in InputTopic.allCases { tps.append(TopicPartition(topics.name(of: input), p)) } }
             let watermarks = try consumer.watermarkOffsets(tps)
             let stored = settings.restoreFromCheckpoints ? try (checkpoints?.readAll() ?? [:]) : [:]
+            // Checkpoints of another partition count hold other shops under the same numbers: refuse.
+            if let now = inputPartitions, let refusal = PartitionCheckpoint.partitionCountMismatch(
+                Array(stored.values), inputPartitions: now, stateTopic: topics.state, inputs: topics.inputs) {
+                fatal = refusal
+                return
+            }
             // What was already notified (by us before a restart, or by the
             // member that had these partitions), so nobody is paged twice.
             let published = try AlertOutbox.readPublished(topic: topics.alerts, bootstrap: settings.kafka,
