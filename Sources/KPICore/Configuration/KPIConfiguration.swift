@@ -43,6 +43,11 @@ public struct KPIConfiguration: Sendable, Hashable {
     public var idleTimeout: EventTime.Duration = .minutes(5)
     /// Distinct counts are exact up to this many ids per scope × window, then estimated.
     public var distinctExactThreshold: Int = 10_000
+    /// Per shop, at most this many distinct agent ids, and as many channel
+    /// and campaign ids, are kept (a scope each, untrusted input): an event
+    /// naming one more is counted nowhere (`IngestOutcome.tooManyIDs`,
+    /// dead-letter `too_many_ids`). 0: no cap.
+    public var maxIDsPerShop: Int = 10_000
     /// Fraction digits of money (minor units per major unit = 10^fractionDigits).
     public var fractionDigits: Int = 2
     public var teams: [Team] = []
@@ -67,6 +72,9 @@ public struct KPIConfiguration: Sendable, Hashable {
         try positive(idleTimeout, "idleTimeout")
         guard retention.days >= 0, retention.weeks >= 0, retention.months >= 0 else {
             throw .invalidConfiguration(field: "retention", reason: "must not be negative")
+        }
+        guard maxIDsPerShop >= 0 else {
+            throw .invalidConfiguration(field: "maxIDsPerShop", reason: "must be ≥ 0")
         }
         guard distinctExactThreshold >= 0 else {
             throw .invalidConfiguration(field: "distinctExactThreshold", reason: "must be ≥ 0")

@@ -10,6 +10,9 @@ public enum IngestOutcome: UInt8, Sendable, Hashable {
     case late
     /// `ts` more than `futureSkew` ahead of the record timestamp (dead-letter `future`).
     case future
+    /// Names a new agent, channel or campaign id of a shop that has
+    /// `maxIDsPerShop` ids of that kind already: counted nowhere (dead-letter `too_many_ids`).
+    case tooManyIDs
 }
 
 /// Per-shop lookup tables and the per-shop state that joins events:
@@ -209,6 +212,7 @@ public struct PartitionKPIState {
         let p = place(t)
         if seenEvents.updateValue(p.day, forKey: idHash) != nil { return .duplicate }
         let shop = shopIndex(of: event)
+        if idCap > 0 && overIDCap(event, shop: shop) { return .tooManyIDs }
         apply(event, shop: shop, at: p, tie: idHash)
         if maxEventTime.map({ t > $0 }) ?? true {
             maxEventTime = t
@@ -612,6 +616,23 @@ public struct PartitionKPIState {
                                teamScopes: [Int32](repeating: -1, count: configuration.teams.count)))
         shopIndex[id] = i
         return i
+    }
+
+    /// `maxIDsPerShop` (0: none).
+    @inline(__always) var idCap: Int { configuration.maxIDsPerShop }
+
+    /// Whether `e` names an agent, channel or campaign id `shop` does not
+    /// have yet while it has `idCap` of that kind. Looks an id up only for a
+    /// kind at its cap (a flood of one-off ids), so the usual event pays
+    /// three count comparisons.
+    func overIDCap(_ e: borrowing ShopEvent, shop: Int32) -> Bool {
+        let cap = idCap
+        let s = Int(shop)
+        if e.text.has(.agentID) && shops[s].agentScopes.count >= cap && shops[s].agentScopes[e.text[.agentID]!] == nil { return true }
+        if e.text.has(.channel) && shops[s].channelScopes.count >= cap && shops[s].channelScopes[e.text[.channel]!] == nil { return true }
+        if e.text.has(.campaignID) && shops[s].campaignScopes.count >= cap
+            && shops[s].campaignScopes[e.text[.campaignID]!] == nil { return true }
+        return false
     }
 
     mutating func newScope(_ scope: Scope, shop: Int32) -> Int32 {

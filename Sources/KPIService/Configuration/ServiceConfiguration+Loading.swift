@@ -88,7 +88,7 @@ struct ConfigDecoder {
         // kpi first: money targets need its fraction digits, targets need its teams.
         decodeKPI(reader.mapping(top, "kpi", allowed: ["time_zone", "first_weekday", "allowed_lateness", "retention",
                                                        "attribution_window", "reply_timeout", "response_within",
-                                                       "future_skew", "idle_timeout", "distinct_exact_threshold", "money"]))
+                                                       "future_skew", "idle_timeout", "distinct_exact_threshold", "max_ids_per_shop", "money"]))
         decodeTeams(top)
         decodeKafka(reader.mapping(top, "kafka", allowed: ["brokers", "group_id", "topics", "properties", "broker_timeout"]))
         decodeTargets(top)
@@ -207,6 +207,7 @@ struct ConfigDecoder {
         kpi.futureSkew = reader.duration(m, "future_skew", default: kpi.futureSkew)
         kpi.idleTimeout = reader.duration(m, "idle_timeout", default: kpi.idleTimeout)
         kpi.distinctExactThreshold = reader.int(m, "distinct_exact_threshold", default: kpi.distinctExactThreshold, range: 0...Int.max)
+        kpi.maxIDsPerShop = reader.int(m, "max_ids_per_shop", default: kpi.maxIDsPerShop, range: 0...Int.max)
         let money = reader.mapping(m, "money", allowed: ["fraction_digits"])
         kpi.fractionDigits = reader.int(money, "fraction_digits", default: 2, range: 0...9)
         configuration.kpi = kpi

@@ -337,6 +337,9 @@ final class RecordPipeline {
             let record = pending.recordTimestamp.map(text) ?? "none"
             return (.future, "event time \(text(pending.event.time)) is more than \(configuration.futureSkew.millis / 1000) s ahead of its record timestamp \(record)")
         }
+        if outcome == .tooManyIDs {
+            return (.tooManyIDs, "shop \(pending.event.shopID) already has kpi.max_ids_per_shop (\(configuration.maxIDsPerShop)) distinct ids of the agent, channel or campaign this event names anew: counted nowhere")
+        }
         let watermark = watermark.map(text) ?? "none"
         return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")
     }
