@@ -23,16 +23,21 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     /// Consumer defaults of this service (see shared/notes/librdkafka-2.0.2.md):
     /// read from the earliest offset when there is no committed one (the 2.0.2
     /// default `largest` silently skips data), store offsets only after
-    /// processing, and raise the local queue limits so a fast consumer is not
-    /// starved by the hard-coded 1 s fetch pause. Explicit properties win.
+    /// processing, and bound what librdkafka prefetches per partition (1 MiB:
+    /// in 2.0.2 these limits apply to each partition, so large ones let a
+    /// replay buffer whole topics). A partition whose local queue was full is
+    /// fetched again only when librdkafka's broker thread wakes, up to 1 s
+    /// later (#2879): `KafkaConsumer.poll` wakes it every
+    /// `fetchWakeInterval`, so bounded queues do not starve a fast consumer.
+    /// Explicit properties win.
     public func withConsumerDefaults(groupID: String?) -> KafkaConfiguration {
         var c = self
         let defaults: [String: String] = [
             "auto.offset.reset": "earliest",
             "enable.auto.offset.store": "false",
             "enable.auto.commit": "true",
-            "queued.min.messages": "500000",
-            "queued.max.messages.kbytes": "262144",
+            "queued.min.messages": "100000",
+            "queued.max.messages.kbytes": "1024",
             "fetch.wait.max.ms": "100",
             "fetch.error.backoff.ms": "100",
         ]

@@ -5,24 +5,31 @@ extension KafkaConsumer {
     /// in offset order per partition. For small service topics read back at
     /// start-up: alerts already published, checkpoints, test output.
     ///
-    /// Throws `.unknownTopic` for a missing topic and `.consume` when the end
-    /// is not reached within `timeout`.
+    /// Throws `.unknownTopic` for a missing topic (with `missingIsEmpty`: reads
+    /// nothing, for an output topic nothing was written to yet, which a
+    /// cluster that creates topics on first use creates then) and `.consume`
+    /// when the end is not reached within `timeout`.
     public static func readToEnd(topic: String, configuration: KafkaConfiguration, timeout: Duration = .seconds(30),
-                                 _ body: (ConsumedRecord) throws -> Void) throws {
+                                 missingIsEmpty: Bool = false, _ body: (ConsumedRecord) throws -> Void) throws {
         // End-of-partition events too: on a compacted topic the last offsets may be gone.
         var configuration = configuration
         configuration.properties["enable.partition.eof"] = "true"
         let consumer = try KafkaConsumer(configuration: configuration, groupID: nil)
         defer { try? consumer.close() }
-        guard let count = try consumer.partitionCounts(topics: [topic])[topic] else {
+        var counts: [String: Int32] = [:]
+        do {
+            counts = try consumer.partitionCounts(topics: [topic])
+        } catch {
+            guard error.code == .unknownTopic && missingIsEmpty else { throw error }
+        }
+        guard let count = counts[topic] else {
+            if missingIsEmpty { return }
             throw KafkaError(.unknownTopic, "topic \(topic) does not exist")
         }
         var start: [TopicPartition: Int64] = [:]
         var end: [TopicPartition: Int64] = [:]
-        for p in 0..<count {
-            let tp = TopicPartition(topic, p)
-            let (low, high) = try consumer.watermarkOffsets(tp)
-            if high > low { start[tp] = low; end[tp] = high }
+        for (tp, marks) in try consumer.watermarkOffsets((0..<count).map { TopicPartition(topic, $0) }) where marks.high > marks.low {
+            start[tp] = marks.low; end[tp] = marks.high
         }
         guard !start.isEmpty else { return }
         try consumer.assign(start)

@@ -39,6 +39,8 @@ final class ConsumerCallbackContext: @unchecked Sendable {
     // Only touched on the consumer's thread (callbacks run inside poll/close).
     var rebalance: RebalanceHandler?
     var rebalanceError: KafkaError?
+    /// A rebalance changed the assignment since the consumer last read it.
+    var assignmentChanged = true
     /// Consumer lag per partition from the statistics callback; read from any thread.
     let lag = Mutex<[TopicPartition: Int64]>([:])
     /// Whether the latest statistics showed a broker answering, and when they came.
@@ -63,6 +65,12 @@ public final class KafkaConsumer {
     private var pendingTopics: [String] = []
     private var topicNameCache: [OpaquePointer: String] = [:]
     public let configuration: KafkaConfiguration
+    /// How often `poll` wakes librdkafka's fetchers (`wakeFetchers`) while
+    /// partitions are assigned; nil: never. See `KafkaConfiguration.withConsumerDefaults`.
+    public var fetchWakeInterval: Duration? = .milliseconds(20)
+    private var lastWake = ContinuousClock.now
+    /// The current assignment as last read (nil: read it again).
+    private var assignmentCache: [TopicPartition]?
 
     /// Creates a consumer. `groupID` nil: no group (assign-only replay that never commits).
     public init(configuration: KafkaConfiguration, groupID: String?, rebalance: RebalanceHandler? = nil) throws(KafkaError) {
@@ -124,6 +132,7 @@ public final class KafkaConsumer {
 
     /// Reads exactly these partitions from these offsets, outside any group rebalance (replay, backfill).
     public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        assignmentCache = nil
         let list = NativePartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         let err = rd_kafka_assign(client.handle, list.pointer)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -151,6 +160,12 @@ public final class KafkaConsumer {
     public func poll<E: Error>(maxRecords: Int = 2000, timeout: Duration = .milliseconds(100), _ body: (ConsumerBatch) throws(E) -> Void) throws(E) -> Int {
         precondition(!closed, "poll after close")
         defer { releasePending() }
+        if let every = fetchWakeInterval, ContinuousClock.now - lastWake >= every {
+            lastWake = .now
+            if context.assignmentChanged { context.assignmentChanged = false; assignmentCache = nil }
+            if assignmentCache == nil { assignmentCache = (try? assignment()) ?? [] }
+            if let tps = assignmentCache, !tps.isEmpty { wakeFetchers(tps) }
+        }
         var atEnd: [TopicPartition] = []
         var errors: [KafkaError] = []
         var wait = NativeClient.milliseconds(timeout)
@@ -284,6 +299,18 @@ public final class KafkaConsumer {
         return out
     }
 
+    /// Wakes librdkafka's fetchers: one ListOffsets request (latest
+    /// offsets) to the leaders of `partitions`. librdkafka 2.0.2 re-decides
+    /// which partitions to fetch only when its broker thread wakes (I/O, an
+    /// operation, or 1 s at most, librdkafka #2879): with bounded local
+    /// queues (`queued.max.messages.kbytes`), a partition whose queue was
+    /// full would wait up to 1 s after it drained. A response wakes the
+    /// thread, so a consumer that asks every few tens of milliseconds keeps
+    /// its prefetch both small and flowing.
+    public func wakeFetchers(_ partitions: [TopicPartition], timeout: Duration = .milliseconds(200)) {
+        _ = try? client.offsetsForTimes(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(-1)) }), timeout: timeout)
+    }
+
     /// Low and high offsets of many partitions in two requests.
     public func watermarkOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [TopicPartition: (low: Int64, high: Int64)] {
         try client.watermarkOffsets(partitions, timeout: timeout)
@@ -371,6 +398,7 @@ private let consumerRebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_
     // during close): then no cooperative assignment is running either.
     let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) == "COOPERATIVE" } ?? false
     let tps = NativePartitionList.entries(of: partitions).map(\.0)
+    context.assignmentChanged = true
     switch err {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         let offsets = context.rebalance?.assigned(tps) ?? [:]

@@ -39,6 +39,9 @@ struct Backfill: ParsableCommand {
             let consumer = try KafkaConsumer(configuration: kafka, groupID: nil)
             try consumer.waitUntilReachable(timeout: .milliseconds(service.kafka.brokerTimeout.millis))
             let deadLetters = DeadLetterSink(producer: try KafkaProducer(configuration: kafka), topic: service.kafka.topics.deadLetter)
+            // Opened before the replay: a path that cannot be written fails now, not after it.
+            let snapshotOut = try LineWriter(path: output, flag: "--output")
+            let alertOut = try alerts.map { try LineWriter(path: $0, flag: "--alerts") }
             var progress = ProgressLine()
             let began = Date()
             let job = BackfillJob(service: service, from: fromTime, until: untilTime)
@@ -46,28 +49,15 @@ struct Backfill: ParsableCommand {
             let (snapshots, summary) = (result.snapshots, result.summary)
             try consumer.close()
             let zoneRules = try ZoneRules(identifier: configuration.timeZoneID)
-            var out: [UInt8] = []
-            out.reserveCapacity(snapshots.count * 900)
             for s in snapshots {
-                SnapshotJSON.append(s, fractionDigits: configuration.fractionDigits, zone: zoneRules, to: &out)
-                out.append(UInt8(ascii: "\n"))
+                try snapshotOut.line { SnapshotJSON.append(s, fractionDigits: configuration.fractionDigits, zone: zoneRules, to: &$0) }
             }
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(out)) else {
-                    throw ServiceError(.output, "Could not write --output \(output): check that its folder exists and is writable")
-                }
-            } else {
-                FileHandle.standardOutput.write(Data(out))
-            }
-            if let alerts {
-                var lines: [UInt8] = []
+            try snapshotOut.close()
+            if let alertOut {
                 for a in result.alerts {
-                    lines.append(contentsOf: AlertJSON.encode(a, fractionDigits: configuration.fractionDigits, zone: zoneRules))
-                    lines.append(UInt8(ascii: "\n"))
+                    try alertOut.line { AlertJSON.append(a, fractionDigits: configuration.fractionDigits, zone: zoneRules, to: &$0) }
                 }
-                guard FileManager.default.createFile(atPath: alerts, contents: Data(lines)) else {
-                    throw ServiceError(.output, "Could not write --alerts \(alerts): check that its folder exists and is writable")
-                }
+                try alertOut.close()
             }
             let reasons = summary.deadLetteredByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             progress.finish("backfill: \(summary.consumed) records from \(summary.partitions) partitions: \(summary.counted) counted, \(summary.duplicates) duplicates, \(summary.deadLettered) dead-lettered\(reasons.isEmpty ? "" : " (\(reasons))"); \(snapshots.count) snapshots, \(result.alerts.count) alert notifications in \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
@@ -108,5 +98,54 @@ struct ConfigOptions: ParsableArguments {
             }
             Foundation.exit(1)
         }
+    }
+}
+
+/// JSON Lines to a file (or standard output), written in blocks as they are
+/// made: a backfill's output is never held whole in memory.
+final class LineWriter {
+    private let handle: FileHandle
+    private let path: String
+    private let flag: String
+    private var buffer: [UInt8] = []
+    private let ownsHandle: Bool
+
+    /// `path` nil: standard output. Fails naming `flag` when the file cannot be created.
+    init(path: String?, flag: String) throws {
+        self.path = path ?? "-"
+        self.flag = flag
+        buffer.reserveCapacity(1 << 20)
+        guard let path else {
+            handle = FileHandle.standardOutput
+            ownsHandle = false
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw ServiceError(.output, "Could not write \(flag) \(path): check that its folder exists and is writable")
+        }
+        handle = h
+        ownsHandle = true
+    }
+
+    /// Appends one line made by `body` (without its newline).
+    func line(_ body: (inout [UInt8]) -> Void) throws {
+        body(&buffer)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try buffer.withUnsafeBytes { try handle.write(contentsOf: $0) }
+        } catch {
+            throw ServiceError(.output, "Could not write \(flag) \(path): \(error.localizedDescription)")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        try flush()
+        if ownsHandle { try? handle.close() }
     }
 }

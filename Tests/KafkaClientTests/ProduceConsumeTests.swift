@@ -105,6 +105,50 @@ struct ProduceConsumeTests {
         #expect(afterEnd == 10)
     }
 
+    /// The offsets of many partitions come in one pass (two requests),
+    /// equal to each partition's own answer; a start time maps to the first
+    /// record at or after it, by the broker or, where it cannot say, by a
+    /// skip in the reader's own pass.
+    @Test func watermarksAndStartPositionsOfManyPartitionsAtOnce() throws {
+        let broker = try EmbeddedBroker()
+        try broker.createTopic("a", partitions: 3)
+        try broker.createTopic("b", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers))
+        let t0: Int64 = 1_795_227_300_000
+        // a[0]: 10 records one second apart; a[1]: 3; a[2]: none; b[0]: 1; b[1]: 4.
+        let counts: [TopicPartition: Int] = [TopicPartition("a", 0): 10, TopicPartition("a", 1): 3, TopicPartition("a", 2): 0,
+                                             TopicPartition("b", 0): 1, TopicPartition("b", 1): 4]
+        for (tp, n) in counts {
+            for i in 0..<n {
+                try producer.send(topic: tp.topic, partition: tp.partition, key: nil, value: [UInt8(i)], timestampMillis: t0 + Int64(i) * 1000)
+            }
+        }
+        try producer.flush()
+        let bootstrap = broker.bootstrapServers
+        let partitions = Array(counts.keys)
+        let (batch, single, starts) = try BackgroundThread { () throws -> ([TopicPartition: (low: Int64, high: Int64)], [TopicPartition: (low: Int64, high: Int64)], [TopicPartition: StartPosition]) in
+            let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
+            let batch = try consumer.watermarkOffsets(partitions)
+            var single: [TopicPartition: (low: Int64, high: Int64)] = [:]
+            for tp in partitions { single[tp] = try consumer.watermarkOffsets(tp) }
+            // t0 + 2.5 s: record 3 where there is one.
+            let starts = try consumer.startPositions(atOrAfter: t0 + 2500, lows: batch.mapValues(\.low))
+            return (batch, single, starts)
+        }.join()
+        #expect(batch.count == 5)
+        for (tp, n) in counts {
+            #expect(batch[tp]?.low == 0 && batch[tp]?.high == Int64(n), "\(tp)")
+            #expect(batch[tp]?.low == single[tp]?.low && batch[tp]?.high == single[tp]?.high, "\(tp)")
+            // The first record at or after t0 + 2.5 s is record 3, or the end when there are 3 or fewer.
+            let first = Int64(min(3, n))
+            switch starts[tp] {
+            case .offset(let o)?: #expect(o == first, "\(tp)")
+            case .firstAtOrAfter(let time, let from)?: #expect(time == t0 + 2500 && from == 0, "\(tp)")
+            case nil: Issue.record("no start position for \(tp)")
+            }
+        }
+    }
+
     @Test func watermarksAndEndOfPartition() throws {
         let broker = try EmbeddedBroker()
         try broker.createTopic("wm", partitions: 2)

@@ -139,6 +139,7 @@ extension PartitionKPIState {
         let shopIDs = try readShopIDs(&r)
         let (table, shopStates) = try readScopes(&r, shopIDs: shopIDs)
         shops = shopStates
+        largestIDTable = shopStates.reduce(0) { max($0, $1.agentScopes.count, $1.channelScopes.count, $1.campaignScopes.count) }
         shopIndex = Dictionary(uniqueKeysWithValues: shopIDs.enumerated().map { ($0.element, Int32($0.offset)) })
 
         for k in shops.indices {

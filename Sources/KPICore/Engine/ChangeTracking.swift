@@ -49,3 +49,39 @@ public struct WindowWatch: Sendable {
     /// In `mask(for:)`: the no-data watch follows the scope.
     public static let silenceBit: UInt8 = 0x80
 }
+
+/// How much a partition's KPI state holds (for operators' metrics and memory work).
+public struct StateSize: Sendable, Hashable {
+    public var scopes = 0
+    public var calendarWindows = 0
+    public var rollingHours = 0
+    public var dedupIDs = 0
+    public var chatSessions = 0
+    public var browsingSessions = 0
+    public var buyers = 0
+    public var exactRollingIDs = 0
+    public var promotedSketches = 0
+    public init() {}
+}
+
+extension PartitionKPIState {
+    /// What the state holds now.
+    public var size: StateSize {
+        var z = StateSize()
+        z.scopes = scopes.count
+        for s in scopes {
+            z.calendarWindows += s.windows.count
+            z.rollingHours += s.rolling.buckets.count
+            z.exactRollingIDs += s.rolling.visitors.exact.count + s.rolling.buyers.exact.count
+            z.promotedSketches += (s.rolling.visitors.isEstimated ? 1 : 0) + (s.rolling.buyers.isEstimated ? 1 : 0)
+            for w in s.windows { z.promotedSketches += (w.visitors.isEstimated ? 1 : 0) + (w.buyers.isEstimated ? 1 : 0) }
+        }
+        z.dedupIDs = seenEvents.count
+        for k in shops {
+            z.chatSessions += k.chats.values.count
+            z.browsingSessions += k.browsing.values.count
+            z.buyers += k.buyers.count
+        }
+        return z
+    }
+}

@@ -92,6 +92,9 @@ public struct PartitionKPIState {
     var days: DayTable
     var scopes: [ScopeState] = []
     var shops: [ShopState] = []
+    /// The most agent, channel or campaign ids one shop has of one kind
+    /// (for `mayRefuse`'s `too_many_ids` foresight).
+    var largestIDTable = 0
     var shopIndex: [String: Int32] = [:]
     /// Agent id → indices of the configured teams that list it.
     let teamsByAgent: [String: [Int]]
@@ -219,6 +222,27 @@ public struct PartitionKPIState {
             raiseWatermark(to: t - lateness)
         }
         return .counted
+    }
+
+    /// Whether `ingest` may refuse an event (`future`, `late`) when it comes
+    /// to be counted after every event seen so far, the latest at
+    /// `latestSeen`: a caller that buffers events keeps the original bytes of
+    /// those only, for the dead-letter topic. Conservative: true whenever the
+    /// watermark could by then have left the event's day out of retention.
+    public mutating func mayRefuse(eventTime t: EventTime, recordTimestamp: EventTime?, latestSeen: EventTime) -> Bool {
+        if let r = recordTimestamp, t.millis - r.millis > skew { return true }
+        let wm = max(latestSeen.millis, t.millis, watermarkMillis.map { $0 + lateness } ?? .min) - lateness
+        return t.millis < days.start(ofDay: days.day(containing: wm) - Int64(configuration.retention.days))
+    }
+
+    /// Whether `ingest` may refuse `event` as `tooManyIDs` when it comes to
+    /// be counted after up to `buffered` events not counted yet: it names an
+    /// agent, channel or campaign id, and the shop with the most ids of one
+    /// kind could reach the cap by then. Conservative, and cheap: no lookup.
+    public func mayRefuseIDs(_ event: borrowing ShopEvent, buffered: Int) -> Bool {
+        let cap = idCap
+        guard cap > 0, largestIDTable + buffered >= cap else { return false }
+        return event.text.has(.agentID) || event.text.has(.channel) || event.text.has(.campaignID)
     }
 
     /// Announces an event that will be ingested soon (a few events from
@@ -673,6 +697,7 @@ public struct PartitionKPIState {
         }
         scopes[Int(s)].teams = teams
         shops[Int(shop)].agentScopes[id] = s
+        largestIDTable = max(largestIDTable, shops[Int(shop)].agentScopes.count)
         return s
     }
 
@@ -702,6 +727,7 @@ public struct PartitionKPIState {
         if let s = shops[Int(shop)][keyPath: table][id] { return s }
         let s = newScope(Scope(type: type, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
         shops[Int(shop)][keyPath: table][id] = s
+        largestIDTable = max(largestIDTable, shops[Int(shop)][keyPath: table].count)
         return s
     }
 }

@@ -111,7 +111,7 @@ public final class AlertOutbox {
     /// timestamp). Records that cannot be read are skipped.
     public static func readPublished(topic: String, bootstrap: KafkaConfiguration, zone: TimeZone) throws -> [String: AlertBook.Delivered] {
         var last: [String: AlertBook.Delivered] = [:]
-        try KafkaConsumer.readToEnd(topic: topic, configuration: bootstrap) { r in
+        try KafkaConsumer.readToEnd(topic: topic, configuration: bootstrap, missingIsEmpty: true) { r in
             guard let key = r.key, let value = r.value, let at = r.timestampMillis,
                   let state = Self.field("state", in: value).flatMap(AlertState.init(name:)),
                   let since = Self.field("since", in: value).flatMap({ TimeText.instant($0, timeZone: zone) }) else { return }

@@ -40,8 +40,8 @@ public struct BackfillJob {
     /// Replay up to this time (offsets for times); nil: the end offsets taken at start.
     public var until: EventTime?
     /// Buffered events per input partition before that input is paused so
-    /// the others catch up (bounds memory when one topic runs far ahead).
-    public var pauseAbove = 200_000
+    /// the others catch up (`RecordPipeline.pauseAbove`).
+    public var pauseAbove = 2048
     /// Buffered events a partition collects before they are released to its
     /// KPI state (all of them at the end): fewer, longer runs per partition
     /// keep its state in the CPU caches (`PartitionKPIState.preferredRunLength`).
@@ -102,6 +102,7 @@ public struct BackfillJob {
         let pipeline = RecordPipeline(topics: topics, configuration: configuration, deadLetters: deadLetters)
         pipeline.runLength = runLength
         pipeline.heldBackLimit = heldBackLimit
+        pipeline.pauseAbove = pauseAbove
         for p in 0..<partitionCount {
             let state = try PartitionKPIState(partition: p, configuration: configuration, coverageStart: from)
             pipeline.add(p, work: service.partitionWork(state: state, emits: false), shape: .runs)
@@ -122,7 +123,6 @@ public struct BackfillJob {
         }
         var summary = BackfillSummary()
         summary.partitions = Int(partitionCount)
-        var paused: Set<TopicPartition> = []
         var remaining = toAssign.count
 
         if !toAssign.isEmpty { try consumer.assign(toAssign) }
@@ -131,18 +131,14 @@ public struct BackfillJob {
                 try pipeline.feed(batch)
             }
             try pipeline.release()
+            // Keep an input from racing ahead of the others without bound.
+            let (pause, resume) = pipeline.flowControl()
+            if !pause.isEmpty { try consumer.pause(pause) }
+            if !resume.isEmpty { try consumer.resume(resume) }
             remaining = 0
             for tp in toAssign.keys {
                 let input = topics.input(named: tp.topic)!
-                guard let part = pipeline[tp.partition], !part.cursors[Int(input.rawValue)].finished else { continue }
-                remaining += 1
-                // Keep a running input from racing ahead of the others without bound.
-                let n = part.aligner.buffered(input)
-                if n > pauseAbove && !paused.contains(tp) {
-                    try consumer.pause([tp]); paused.insert(tp)
-                } else if n < pauseAbove / 4 && paused.contains(tp) {
-                    try consumer.resume([tp]); paused.remove(tp)
-                }
+                if let part = pipeline[tp.partition], !part.cursors[Int(input.rawValue)].finished { remaining += 1 }
             }
             progress.update("backfill: \(pipeline.tallies.consumed + pipeline.tallies.skipped) / \(totalToRead) records, \(deadLetters.total) dead-lettered")
         }

@@ -2,13 +2,15 @@ import KPICore
 
 /// A decoded event waiting in an `InputAligner`, with where it came from and
 /// where its original bytes are kept (for the dead-letter topic, should the
-/// KPI state refuse it as `late` or `future`).
+/// KPI state refuse it as `late` or `future`; only for events it may refuse,
+/// `PartitionKPIState.mayRefuse`).
 struct PendingEvent {
     var event: ShopEvent
     var recordTimestamp: EventTime?
     var offset: Int64
     var key: Range<Int>?
-    var value: Range<Int>
+    /// nil: the bytes were not kept (the event cannot be refused).
+    var value: Range<Int>?
     /// Set on release: the latest event time among the other inputs' next
     /// events that were written no later than this one (record timestamps),
     /// `.min` when none: read already, they count for its `late` check
@@ -60,9 +62,10 @@ struct InputAligner {
     var buffered: Int { counts[0] + counts[1] + counts[2] }
     func buffered(_ input: InputTopic) -> Int { counts[Int(input.rawValue)] }
 
-    /// Buffers an event read from `input`, copying its record bytes into the chunk it joins.
+    /// Buffers an event read from `input`, copying its record bytes into the
+    /// chunk it joins when `keepBytes` (an event the KPI state may refuse).
     mutating func append(_ event: ShopEvent, from input: InputTopic, recordTimestamp: EventTime?, offset: Int64,
-                         key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
+                         key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, keepBytes: Bool = true) {
         let i = Int(input.rawValue)
         if events[i].last.map({ $0.count == Self.chunkSize }) ?? true {
             let (e, b) = pool.take()
@@ -71,14 +74,18 @@ struct InputAligner {
         }
         let c = events[i].count - 1
         var keyRange: Range<Int>?
-        if let key {
-            let k = bytes[i][c].count
-            bytes[i][c].append(contentsOf: key)
-            keyRange = k..<bytes[i][c].count
+        var valueRange: Range<Int>?
+        if keepBytes {
+            if let key {
+                let k = bytes[i][c].count
+                bytes[i][c].append(contentsOf: key)
+                keyRange = k..<bytes[i][c].count
+            }
+            let v = bytes[i][c].count
+            bytes[i][c].append(contentsOf: value)
+            valueRange = v..<bytes[i][c].count
         }
-        let v = bytes[i][c].count
-        bytes[i][c].append(contentsOf: value)
-        events[i][c].append(PendingEvent(event: event, recordTimestamp: recordTimestamp, offset: offset, key: keyRange, value: v..<bytes[i][c].count))
+        events[i][c].append(PendingEvent(event: event, recordTimestamp: recordTimestamp, offset: offset, key: keyRange, value: valueRange))
         counts[i] += 1
     }
 
@@ -143,7 +150,8 @@ final class ChunkPool {
         if let e = events.popLast(), let b = bytes.popLast() { return (e, b) }
         var e: [PendingEvent] = [], b: [UInt8] = []
         e.reserveCapacity(InputAligner.chunkSize)
-        b.reserveCapacity(InputAligner.chunkSize * 256)
+        // Bytes are kept only for events the KPI state may refuse (few).
+        b.reserveCapacity(1024)
         return (e, b)
     }
 

@@ -69,6 +69,10 @@ final class PipelinePartition {
     var touched = false
     /// When a record of it was last read (or it was added): how long its inputs have been idle.
     var lastReadAt = ContinuousClock.now
+    /// The latest event time buffered so far (for `PartitionKPIState.mayRefuse`).
+    var latestFed = EventTime(millis: .min)
+    /// Inputs paused because they ran ahead of the others (bit per `InputTopic.rawValue`).
+    var pausedInputs: UInt8 = 0
 
     init(number: Int32, work: PartitionWork, shape: ReleaseShape, pool: ChunkPool) {
         self.number = number
@@ -158,6 +162,8 @@ final class RecordPipeline {
     private(set) var partitions: [PipelinePartition?] = []
     private let pool = ChunkPool()
     private(set) var tallies = PipelineTallies()
+    /// The most events buffered at once (all partitions), for memory work.
+    private(set) var peakBuffered = 0
     /// Buffered events of all partitions together above which every
     /// partition's are released, whatever the shape says: bounds what
     /// collecting runs holds back when there are many partitions (an event
@@ -165,6 +171,11 @@ final class RecordPipeline {
     var heldBackLimit = 131_072
     /// Events a partition collects in the `runs` shape before they are released.
     var runLength = PartitionKPIState.preferredRunLength
+    /// Buffered events of one input of one partition above which that input
+    /// is paused (it runs ahead of the others in event time: a sparse topic
+    /// delivers days of events in one fetch, a dense one hours), resumed
+    /// below a quarter of it: bounds what aligning the inputs holds.
+    var pauseAbove = 2048
     private var touchedList: [Int32] = []
     /// Consumed records per input topic in the current poll.
     private(set) var consumedInPoll = [0, 0, 0]
@@ -245,7 +256,11 @@ final class RecordPipeline {
             }
             do throws(EventRejection) {
                 let event = try decoder.event(in: value, topic: input, recordTimestamp: recordTime)
-                part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value)
+                let keep = part.work.state.mayRefuse(eventTime: event.time, recordTimestamp: recordTime, latestSeen: part.latestFed)
+                    || part.work.state.mayRefuseIDs(event, buffered: part.aligner.buffered)
+                if event.time > part.latestFed { part.latestFed = event.time }
+                part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value,
+                                    keepBytes: keep)
             } catch {
                 try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis,
                            error.reason.code, error.detail)
@@ -276,6 +291,7 @@ final class RecordPipeline {
         touchedList.sort()
         var held = 0
         for case let part? in partitions { held += part.aligner.buffered }
+        peakBuffered = max(peakBuffered, held)
         var out: [Int32] = []
         if held > heldBackLimit {
             for case let part? in partitions where part.aligner.buffered > 0 {
@@ -285,7 +301,8 @@ final class RecordPipeline {
         } else {
             for p in touchedList {
                 guard let part = self[p] else { continue }
-                if part.shape == .eachPoll || part.aligner.buffered >= runLength || part.finished {
+                // A partition with a paused input gets no more of it: waiting for a run would wait forever.
+                if part.shape == .eachPoll || part.aligner.buffered >= runLength || part.finished || part.pausedInputs != 0 {
                     try drain(part, consumerLag: consumerLag(p))
                     out.append(p)
                 }
@@ -312,8 +329,11 @@ final class RecordPipeline {
             case .duplicate: tallies.duplicates += 1
             case let outcome:
                 let (reason, detail) = Self.rejection(outcome, pending, watermark: work.state.watermark, configuration)
+                // `mayRefuse` kept the bytes of every event the state can refuse.
+                assert(pending.value != nil, "refused event \(pending.offset) without its bytes")
                 try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) },
-                           Array(arena[pending.value]), pending.recordTimestamp?.millis, reason.code, detail)
+                           pending.value.map { Array(arena[$0]) }, pending.recordTimestamp?.millis, reason.code,
+                           pending.value == nil ? detail + " (original bytes not kept)" : detail)
             }
         }
     }
@@ -325,8 +345,27 @@ final class RecordPipeline {
         onRejected(reason)
     }
 
-    /// Buffered events of one input of one partition (to pause an input racing ahead of the others).
-    func buffered(_ p: Int32, _ input: InputTopic) -> Int { self[p]?.aligner.buffered(input) ?? 0 }
+    /// Flow control after a release: the inputs to pause (too far ahead of
+    /// their partition's others) and to resume (caught up), for the driver
+    /// to apply to its consumer.
+    func flowControl() -> (pause: [TopicPartition], resume: [TopicPartition]) {
+        var pause: [TopicPartition] = [], resume: [TopicPartition] = []
+        for case let part? in partitions {
+            for input in InputTopic.allCases {
+                let bit: UInt8 = 1 << input.rawValue
+                let n = part.aligner.buffered(input)
+                if part.pausedInputs & bit == 0 {
+                    guard n > pauseAbove, !part.cursors[Int(input.rawValue)].finished else { continue }
+                    part.pausedInputs |= bit
+                    pause.append(TopicPartition(topics.name(of: input), part.number))
+                } else if n < pauseAbove / 4 || part.cursors[Int(input.rawValue)].finished {
+                    part.pausedInputs &= ~bit
+                    resume.append(TopicPartition(topics.name(of: input), part.number))
+                }
+            }
+        }
+        return (pause, resume)
+    }
 
     /// The dead-letter reason and text for an event the KPI state refused.
     static func rejection(_ outcome: IngestOutcome, _ pending: PendingEvent, watermark: EventTime?,

@@ -145,6 +145,17 @@ public final class LiveIngester {
             throw ServiceError(.notCoPartitioned, "The input topics must be co-partitioned (same partition count, keyed by shop_id), but have \(settings.topics.inputs.map { "\($0): \(counts[$0]!)" }.joined(separator: ", "))")
         }
         inputPartitions = counts.values.first
+        // Output topics nobody wrote to yet (a first start) read as empty;
+        // say so, since a wrong name in the config looks the same.
+        let outputs = [settings.topics.state, settings.topics.alerts]
+        for t in outputs {
+            do {
+                _ = try consumer.partitionCounts(topics: [t])
+            } catch {
+                guard error.code == .unknownTopic else { continue }
+                rdkafkaRestoreLog("topic \(t) does not exist yet: nothing to restore from it; the first write creates it where the cluster creates topics on use, else create it (kafka.topics in the config names it)")
+            }
+        }
         try consumer.subscribe(topics: settings.topics.inputs)
         var lastLag = ContinuousClock.now
         while !stop.isRequested {
@@ -154,7 +165,7 @@ public final class LiveIngester {
             }
             try pollOnce()
             if retryRestoreAt.map({ ContinuousClock.now >= $0 }) ?? true { restorePending() }
-            if ContinuousClock.now - lastEmit >= settings.emitInterval { try emitChanged() }
+            if ContinuousClock.now - lastEmit >= settings.emitInterval { try emitChanged(replays: false) }
             if ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval {
                 // Emit first: a checkpoint's windows count as emitted, so
                 // nothing drained may still be waiting for the emit interval.
@@ -205,6 +216,11 @@ public final class LiveIngester {
         // alerts must be a backfill's; once live, a lag means records wait.
         let lag = inhibitionLag()
         for p in try pipeline.release(consumerLag: { lag[$0] ?? 0 }) { progressed(p) }
+        // A replay's input that races ahead of its partition's others (days of
+        // traffic in one fetch) waits for them: what aligning holds stays bounded.
+        let (pause, resume) = pipeline.flowControl()
+        if !pause.isEmpty { try consumer.pause(pause) }
+        if !resume.isEmpty { try consumer.resume(resume) }
     }
 
     /// Per live partition, its consumer lag (its three inputs together, from
@@ -290,20 +306,29 @@ public final class LiveIngester {
     }
 
     /// Emits every changed scope × window of every partition that holds state.
-    func emitChanged() throws {
+    ///
+    /// `replays` false: partitions still replaying keep their changes (a
+    /// replay's windows pass through every intermediate value of history, as
+    /// a backfill's do; emitting each would cost more than the replay). They
+    /// are emitted with the next checkpoint (which counts them as emitted),
+    /// a revocation, or once the partition is live.
+    func emitChanged(replays: Bool = true) throws {
         lastEmit = .now
         let now = clock()
         var all: [KPISnapshot] = []
         var alerts: [Alert] = []
+        var emitted: [PipelinePartition] = []
         for part in pipeline.held {
-            all.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
             alerts.append(contentsOf: part.work.takeAlerts())
+            if !replays && lifecycles[part.number]?.phase == .replaying { continue }
+            all.append(contentsOf: part.work.takeSnapshots(emittedAt: now))
+            emitted.append(part)
         }
         try publish(all)
         try notify(alerts)
         listBooks()
         // What was aggregated and emitted is processed: acknowledge it (committed by auto-commit).
-        try storeOffsets()
+        try storeOffsets(of: emitted)
     }
 
     /// Gives the HTTP side each partition's alert book as it stands, when it
@@ -359,9 +384,9 @@ public final class LiveIngester {
     }
 
     /// Marks everything counted as processed (the next offset to read per input partition).
-    private func storeOffsets() throws {
+    private func storeOffsets(of parts: [PipelinePartition]? = nil) throws {
         var next: [TopicPartition: Int64] = [:]
-        for part in pipeline.held {
+        for part in parts ?? pipeline.held {
             for input in InputTopic.allCases {
                 if let o = part.processedUpTo(input) { next[TopicPartition(settings.topics.name(of: input), part.number)] = o }
             }

@@ -78,7 +78,7 @@ public final class CheckpointStore {
         var manifests: [Int32: String] = [:]
         var chunks: [String: [UInt8]] = [:]
         do {
-            try KafkaConsumer.readToEnd(topic: topic, configuration: clientConfiguration, timeout: timeout) { r in
+            try KafkaConsumer.readToEnd(topic: topic, configuration: clientConfiguration, timeout: timeout, missingIsEmpty: true) { r in
                 guard let key = r.key.map({ String(decoding: $0, as: UTF8.self) }) else { return }
                 if key.contains("/") {
                     chunks[key] = r.value.map { Array($0) }

@@ -12,14 +12,20 @@ import Testing
         var state = makeState { $0.maxIDsPerShop = 100 }
         var e = Events()
         var tally: [IngestOutcome: Int] = [:]
+        var unforeseen = 0
         let start = local(2026, 11, 20, 10)
         for i in 0..<1_000_000 {
             // 10 ms apart: all on the 20th (10:00 to 12:46:40).
             let t = EventTime(millis: start.millis + Int64(i) * 10)
-            tally[state.ingest(e.chat(t, session: "s\(i)", buyer: "b\(i)", agent: "a\(i)", from: .buyer), recordTimestamp: nil),
-                  default: 0] += 1
+            let chat = e.chat(t, session: "s\(i)", buyer: "b\(i)", agent: "a\(i)", from: .buyer)
+            // A pipeline keeps the bytes (for the dead-letter topic) of what it foresees refused.
+            let foreseen = state.mayRefuseIDs(chat, buffered: 0)
+            let outcome = state.ingest(chat, recordTimestamp: nil)
+            tally[outcome, default: 0] += 1
+            if outcome == .tooManyIDs && !foreseen { unforeseen += 1 }
         }
         #expect(tally == [.counted: 100, .tooManyIDs: 999_900])
+        #expect(unforeseen == 0)
         #expect(state.scopes.count == 101)
         #expect(state.scopes(ofShop: "s1", type: .agent).count == 100)
         #expect(state.metric("inquiries", .shop, nil, .day, "2026-11-20") == "100")

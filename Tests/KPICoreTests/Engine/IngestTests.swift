@@ -155,6 +155,39 @@ import Testing
         #expect(state.ingest(e.pageView(local(2026, 11, 21, 23), visitor: "v", session: "a"), recordTimestamp: nil) == .late)
     }
 
+    /// The pipeline keeps a buffered record's bytes (for the dead-letter
+    /// topic) only when `mayRefuse` says the state might refuse it: whatever
+    /// `ingest` refuses must have been foreseen, judged with the latest event
+    /// time buffered before it.
+    @Test func mayRefuseForeseesEveryRefusal() {
+        var e = Events()
+        var state = makeState()   // retention 2 days, lateness 5 min, future skew 1 h
+        let noon25 = local(2026, 11, 25, 12)
+        let nothing = EventTime(millis: .min)
+        func may(_ t: EventTime, _ record: EventTime?, _ latest: EventTime) -> Bool {
+            state.mayRefuse(eventTime: t, recordTimestamp: record, latestSeen: latest)
+        }
+        // Nothing seen: an event on time is kept without its bytes.
+        #expect(!may(noon25, noon25, nothing))
+        // 61 minutes ahead of its record's timestamp: future.
+        let ahead = EventTime(millis: noon25.millis - 61 * 60_000)
+        #expect(may(noon25, ahead, nothing))
+        #expect(state.ingest(e.pageView(noon25, visitor: "v0", session: "z"), recordTimestamp: ahead) == .future)
+        // Buffered after an event of the 25th at noon (watermark 11:55 once it is
+        // counted): the 23rd is the oldest retained day, the 22nd is late.
+        let oldest = local(2026, 11, 23)
+        let tooOld = local(2026, 11, 22, 23, 59, 59, ms: 999)
+        #expect(!may(oldest, nil, noon25))
+        #expect(may(tooOld, nil, noon25))
+        // Before the state saw anything of it: the same judgement, which ingest then confirms.
+        #expect(state.ingest(e.pageView(noon25, visitor: "v1", session: "a"), recordTimestamp: nil) == .counted)
+        #expect(state.ingest(e.pageView(tooOld, visitor: "v2", session: "b"), recordTimestamp: nil) == .late)
+        #expect(state.ingest(e.pageView(oldest, visitor: "v3", session: "c"), recordTimestamp: nil) == .counted)
+        // Once counted, the state's own watermark counts even when the latest
+        // buffered time is older (a new run starts behind it).
+        #expect(may(tooOld, nil, nothing))
+    }
+
     @Test func outputIsSortedByScopeThenWindow() {
         var e = Events()
         var state = makeState()

@@ -15,9 +15,27 @@ import Testing
         return ShopEvent(type: type, eventID: id, time: activityStart + .seconds(second), shopID: "s1")
     }
 
-    static func append(_ a: inout InputAligner, _ e: ShopEvent, _ input: InputTopic, offset: Int64) {
+    static func append(_ a: inout InputAligner, _ e: ShopEvent, _ input: InputTopic, offset: Int64, keepBytes: Bool = true) {
         let value: [UInt8] = Array(e.eventID.utf8)
-        value.withUnsafeBytes { a.append(e, from: input, recordTimestamp: nil, offset: offset, key: nil, value: $0) }
+        value.withUnsafeBytes { a.append(e, from: input, recordTimestamp: nil, offset: offset, key: nil, value: $0, keepBytes: keepBytes) }
+    }
+
+    /// Record bytes are kept only for the events the KPI state may refuse
+    /// (the pipeline asks `PartitionKPIState.mayRefuse`): those, and only
+    /// those, come back with their own bytes, in event time with the others.
+    @Test func keepsRecordBytesOnlyWhereAsked() {
+        var a = InputAligner()
+        a.settled = [true, true, true]
+        for i in 0..<600 {
+            Self.append(&a, Self.event("t\(i)", .traffic, at: Int64(i)), .traffic, offset: Int64(i), keepBytes: i % 100 == 7)
+        }
+        var kept: [String] = [], order: [Int64] = []
+        a.release { p, _, bytes in
+            order.append(p.offset)
+            if let v = p.value { kept.append(String(decoding: bytes[v], as: UTF8.self)) }
+        }
+        #expect(order == (0..<600).map(Int64.init))
+        #expect(kept == ["t7", "t107", "t207", "t307", "t407", "t507"])
     }
 
     @Test func releasesInEventTimeAcrossInputsAndWaitsForARunningInput() {
@@ -74,7 +92,7 @@ import Testing
         var log: [String] = []
         a.release(upcoming: { log.append("next " + $0.eventID) }) { p, _, bytes in
             // The record bytes handed over are the event's own.
-            #expect(String(decoding: bytes[p.value], as: UTF8.self) == p.event.eventID)
+            #expect(p.value.map { String(decoding: bytes[$0], as: UTF8.self) } == p.event.eventID)
             log.append(p.event.eventID)
         }
         // Before event i comes the announcement of event i + d, while there is one.

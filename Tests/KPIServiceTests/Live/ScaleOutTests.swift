@@ -11,6 +11,7 @@ import Testing
 final class SnapshotBoard: Sendable {
     private let latest = Mutex<[String: KPISnapshot]>([:])
     private let owners = Mutex<[Int: Set<Int32>]>([:])
+    private let live = Mutex<[Int: Set<Int32>]>([:])
     private let restores = Mutex<[(instance: Int, partition: Int32, source: RestoreSource)]>([])
 
     func hooks(instance: Int) -> IngestHooks {
@@ -18,13 +19,18 @@ final class SnapshotBoard: Sendable {
         h.snapshots = { [self] snaps in
             latest.withLock { for s in snaps { $0["\(s.scope.type.name)|\(s.scope.shopID)|\(s.scope.id ?? "")|\(s.window.type.name)|\(s.window.id)"] = s } }
         }
-        h.assignment = { [self] restoring, live in owners.withLock { $0[instance] = restoring.union(live) } }
+        h.assignment = { [self] restoring, liveOnes in
+            owners.withLock { $0[instance] = restoring.union(liveOnes) }
+            live.withLock { $0[instance] = liveOnes }
+        }
         h.restoreStarted = { [self] p, source in restores.withLock { $0.append((instance, p, source)) } }
         return h
     }
 
     var snapshots: [String: KPISnapshot] { latest.withLock { $0 } }
     func partitions(of instance: Int) -> Set<Int32> { owners.withLock { $0[instance] ?? [] } }
+    /// The partitions an instance has restored and reads live.
+    func livePartitions(of instance: Int) -> Set<Int32> { live.withLock { $0[instance] ?? [] } }
     /// Every restore started so far, in order.
     var restoreLog: [(instance: Int, partition: Int32, source: RestoreSource)] { restores.withLock { $0 } }
 }
@@ -60,8 +66,12 @@ struct ScaleOutTests {
             let settings = s
             threads.append(BackgroundRun { try LiveIngester(settings: settings, hooks: hooks).run(stop: stop) })
         }
-        // All 6 partitions shared among the 3 instances.
-        #expect(waitFor(seconds: 60) { (0..<3).allSatisfy { !board.partitions(of: $0).isEmpty } && (0..<3).reduce(0) { $0 + board.partitions(of: $1).count } == 6 })
+        // All 6 partitions shared among the 3 instances, each restored and
+        // live (only then is every restore of the first assignment logged).
+        #expect(waitFor(seconds: 60) {
+            (0..<3).allSatisfy { !board.partitions(of: $0).isEmpty && board.livePartitions(of: $0) == board.partitions(of: $0) }
+                && (0..<3).reduce(0) { $0 + board.livePartitions(of: $1).count } == 6
+        })
 
         // Stop one mid-stream; the others take over its partitions, resuming
         // from the checkpoints it wrote when they were revoked.

@@ -36,6 +36,8 @@ struct IDFloodTests {
         }
         #expect(reasons.count == 1950)
         #expect(Set(reasons) == ["too_many_ids"])
+        // Each with its original bytes (the pipeline foresaw the refusal and kept them).
+        #expect(dead.allSatisfy { String(decoding: $0.value ?? [], as: UTF8.self).contains("\"type\":\"chat_message\"") })
         #expect(run.log.contains("too_many_ids 1950"), "\(run.log)")
     }
 }
