@@ -1,12 +1,10 @@
-import Foundation
-
 /// Reads what the service needs out of librdkafka's statistics JSON
-/// (emitted every `statistics.interval.ms`, off the hot path).
+/// (emitted every `statistics.interval.ms`, off the hot path), in one pass
+/// of `StatisticsScanner`.
 enum ConsumerStatistics {
     /// `consumer_lag` per assigned partition; partitions with an unknown lag (-1) are left out.
     static func consumerLag(statisticsJSON bytes: UnsafeRawBufferPointer) -> [TopicPartition: Int64] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return [:] }
-        return consumerLag(object)
+        parse(statisticsJSON: bytes).lag
     }
 
     /// The consumer lag per partition, and whether some broker answers:
@@ -14,28 +12,11 @@ enum ConsumerStatistics {
     /// returns every `fetch.wait.max.ms` even when there is nothing new).
     static func parse(statisticsJSON bytes: UnsafeRawBufferPointer, answeringWithin: Int64 = 5_000_000)
         -> (lag: [TopicPartition: Int64], brokersAnswering: Bool) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return ([:], false) }
-        var answering = false
-        for (_, b) in object["brokers"] as? [String: Any] ?? [:] {
-            guard let b = b as? [String: Any], ((b["nodeid"] as? NSNumber)?.int32Value ?? -1) >= 0,
-                  b["state"] as? String == "UP", let idle = (b["rxidle"] as? NSNumber)?.int64Value else { continue }
-            if idle >= 0 && idle < answeringWithin { answering = true }
-        }
-        return (consumerLag(object), answering)
-    }
-
-    static func consumerLag(_ object: [String: Any]) -> [TopicPartition: Int64] {
-        guard let topics = object["topics"] as? [String: Any] else { return [:] }
         var lag: [TopicPartition: Int64] = [:]
-        for (topic, value) in topics {
-            guard let partitions = (value as? [String: Any])?["partitions"] as? [String: Any] else { continue }
-            for (_, p) in partitions {
-                guard let p = p as? [String: Any],
-                      let id = (p["partition"] as? NSNumber)?.int32Value, id >= 0,
-                      let l = (p["consumer_lag"] as? NSNumber)?.int64Value, l >= 0 else { continue }
-                lag[TopicPartition(topic, id)] = l
-            }
-        }
-        return lag
+        var answering = false
+        StatisticsScanner.scan(bytes, broker: { b in
+            if b.nodeID >= 0, b.up, let idle = b.rxIdle, idle >= 0, idle < answeringWithin { answering = true }
+        }, partition: { topic, p, l in lag[TopicPartition(topic, p)] = l })
+        return (lag, answering)
     }
 }

@@ -67,6 +67,28 @@ final class NativeClient: @unchecked Sendable {
         return counts.filter { topics.contains($0.key) }
     }
 
+    /// The leader broker of each partition of these topics (from metadata);
+    /// partitions without a leader are left out.
+    func leaders(of topics: Set<String>, timeout: Duration) throws(KafkaError) -> [TopicPartition: Int32] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, Self.milliseconds(timeout))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata else {
+            throw KafkaError(.brokerUnreachable, "Could not read topic metadata from Kafka at \(bootstrapServers) within \(timeout): \(String(cString: rd_kafka_err2str(err)))",
+                             rdkafkaName: String(cString: rd_kafka_err2name(err)))
+        }
+        defer { rd_kafka_metadata_destroy(md) }
+        var out: [TopicPartition: Int32] = [:]
+        for i in 0..<Int(md.pointee.topic_cnt) {
+            let t = md.pointee.topics[i]
+            let name = String(cString: t.topic)
+            guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR, topics.contains(name) else { continue }
+            for j in 0..<Int(t.partition_cnt) where t.partitions[j].leader >= 0 {
+                out[TopicPartition(name, t.partitions[j].id)] = t.partitions[j].leader
+            }
+        }
+        return out
+    }
+
     /// Low (first retained) and high (next to be written) offsets of a partition, asked of the broker.
     func watermarkOffsets(_ tp: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
         var low: Int64 = 0
