@@ -279,6 +279,8 @@ public final class LiveIngester {
             switch action {
             case .goLive:
                 pipeline[p]?.shape = .eachPoll
+                // Its watermark and progress from the moment it is live (a restore with nothing to replay counts no event).
+                if let part = pipeline[p] { hooks.partitionProgress(p, part.work.state.watermark, 1) }
                 // Replayed: every window that can be emitted again is held.
                 pipeline[p]?.work.state.settleRevisionFloors()
                 replayFrom[p] = nil
