@@ -80,16 +80,21 @@ extension PartitionKPIState {
             shops[k].browsing = shops[k].browsing.filter { $0.lastTime >= from }
             // Retention prunes the sets a note says hold its visitor.
             for i in shops[k].browsing.values.indices { shops[k].browsing.values[i].visitorNote = VisitorNote() }
-            var buyers: [UInt64: BuyerHistory] = [:]
-            buyers.reserveCapacity(shops[k].buyers.count)
-            for (b, var h) in shops[k].buyers {
+            // In place, touching only the buyers with something to forget.
+            var stale: [UInt64] = []
+            for (b, h) in shops[k].buyers
+            where h.marks.contains(where: { $0.time < markHorizon }) || h.orders.contains(where: { $0.time < from })
+                || h.payments.contains(where: { $0 < paymentHorizon }) {
+                stale.append(b)
+            }
+            for b in stale {
+                var h = shops[k].buyers.removeValue(forKey: b)!
                 h.marks.removeAll { $0.time < markHorizon }
                 h.orders.removeAll { $0.time < from }
                 h.payments.removeAll { $0 < paymentHorizon }
-                if !h.isEmpty { buyers[b] = h }
+                if !h.isEmpty { shops[k].buyers[b] = h }
             }
-            shops[k].buyers = buyers
         }
-        seenEvents = seenEvents.filter { $0 >= oldestDay }
+        if seenEvents.count(where: { $0 < oldestDay }) > 0 { seenEvents = seenEvents.filter { $0 >= oldestDay } }
     }
 }

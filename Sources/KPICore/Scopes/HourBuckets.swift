@@ -68,6 +68,14 @@ struct HourBuckets: Sequence {
         }
     }
 
+    /// Drops the buckets before hour `h`, in place.
+    mutating func removeBefore(_ h: Int32) {
+        let (i, _) = slot(h)
+        guard i > 0 else { return }
+        hours.removeFirst(i)
+        counters.removeFirst(i)
+    }
+
     /// The buckets that pass `keep`.
     func filter(_ keep: ((key: Int32, value: Counters)) -> Bool) -> HourBuckets {
         var out = HourBuckets()

@@ -177,22 +177,24 @@ struct RollingAggregate {
     mutating func prune(at H: Int32) {
         position(at: H)
         let from = Self.startHour(2, at: H)
-        buckets = buckets.filter { $0.key >= from }
+        buckets.removeBefore(from)
         visitors.prune(from: from)
         buyers.prune(from: from)
+        // In place, touching only the buyers with something to forget (their
+        // lists are sorted): this runs for every scope every day.
         let fromMillis = Int64(from) * 3_600_000
-        var kept: [UInt64: [Int64]] = [:]
-        for (b, times) in inquiries {
-            let rest = times.filter { $0 >= fromMillis }
-            if !rest.isEmpty { kept[b] = rest }
+        var stale: [UInt64] = []
+        for (b, times) in inquiries where (times.first ?? .min) < fromMillis { stale.append(b) }
+        for b in stale {
+            let rest = inquiries[b]!.filter { $0 >= fromMillis }
+            inquiries[b] = rest.isEmpty ? nil : rest
         }
-        inquiries = kept
-        var payers: [UInt64: [Int32]] = [:]
-        for (b, hours) in attributedPayerHours {
-            let rest = hours.filter { $0 >= from }
-            if !rest.isEmpty { payers[b] = rest }
+        stale.removeAll()
+        for (b, hours) in attributedPayerHours where (hours.first ?? .min) < from { stale.append(b) }
+        for b in stale {
+            let rest = attributedPayerHours[b]!.filter { $0 >= from }
+            attributedPayerHours[b] = rest.isEmpty ? nil : rest
         }
-        attributedPayerHours = payers
     }
 }
 

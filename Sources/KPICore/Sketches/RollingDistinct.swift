@@ -66,7 +66,8 @@ struct RollingDistinct {
     /// Forgets the ids (or sketch entries) last seen before hour `from`.
     mutating func prune(from: Int32) {
         guard sketch != nil else {
-            exact = exact.filter { $0 >= from }
+            // Rebuilt only when some id is older than `from` (it runs every day).
+            if exact.count(where: { $0 < from }) > 0 { exact = exact.filter { $0 >= from } }
             return
         }
         sketch!.prune(from: from)
