@@ -8,18 +8,29 @@ enum ConsumerStatistics {
     /// (`rxidle`, over connections that are up). One pass over the bytes;
     /// `brokers` is nil when the report lists none.
     static func read(statisticsJSON bytes: UnsafeRawBufferPointer) -> (lag: [TopicPartition: Int64], brokers: BrokerHealth?) {
+        let r = readAll(statisticsJSON: bytes)
+        return (r.lag, r.brokers)
+    }
+
+    /// `read` and `parse` in the one pass the statistics callback makes.
+    static func readAll(statisticsJSON bytes: UnsafeRawBufferPointer, answeringWithin: Int64 = 5_000_000)
+        -> (lag: [TopicPartition: Int64], brokers: BrokerHealth?, brokersAnswering: Bool) {
         var lag: [TopicPartition: Int64] = [:]
         var listed = 0, up = 0
         var freshest: Int64?
+        var answering = false
         StatisticsScanner.scan(bytes, broker: { b in
             listed += 1
             guard b.up else { return }
             // Bootstrap entries (nodeid -1) are the addresses configured, not brokers of the cluster.
             if b.nodeID >= 0 { up += 1 }
-            if let idle = b.rxIdle, idle >= 0 { freshest = min(freshest ?? .max, idle) }
+            if let idle = b.rxIdle, idle >= 0 {
+                freshest = min(freshest ?? .max, idle)
+                if b.nodeID >= 0, idle < answeringWithin { answering = true }
+            }
         }, partition: { topic, p, l in lag[TopicPartition(topic, p)] = l })
         let brokers = listed == 0 ? nil : BrokerHealth(brokersUp: up, sinceLastAnswer: freshest.map { .microseconds($0) })
-        return (lag, brokers)
+        return (lag, brokers, answering)
     }
 
     /// The brokers part of `read`.
@@ -29,9 +40,16 @@ enum ConsumerStatistics {
 
     /// `consumer_lag` per assigned partition; partitions with an unknown lag (-1) are left out.
     static func consumerLag(statisticsJSON bytes: UnsafeRawBufferPointer) -> [TopicPartition: Int64] {
-        var lag: [TopicPartition: Int64] = [:]
-        StatisticsScanner.scan(bytes, broker: { _ in }, partition: { topic, p, l in lag[TopicPartition(topic, p)] = l })
-        return lag
+        parse(statisticsJSON: bytes).lag
+    }
+
+    /// The consumer lag per partition, and whether some broker answers:
+    /// connected (`UP`) and heard from within `answeringWithin` µs (a fetch
+    /// returns every `fetch.wait.max.ms` even when there is nothing new).
+    static func parse(statisticsJSON bytes: UnsafeRawBufferPointer, answeringWithin: Int64 = 5_000_000)
+        -> (lag: [TopicPartition: Int64], brokersAnswering: Bool) {
+        let r = readAll(statisticsJSON: bytes, answeringWithin: answeringWithin)
+        return (r.lag, r.brokersAnswering)
     }
 }
 

@@ -45,6 +45,8 @@ final class ConsumerCallbackContext: @unchecked Sendable {
     let lag = Mutex<[TopicPartition: Int64]>([:])
     /// The brokers as the latest statistics report saw them; read from any thread.
     let brokers = Mutex<BrokerHealth?>(nil)
+    /// Whether the latest statistics showed a broker answering, and when they came.
+    let brokersAnswering = Mutex<(Bool, ContinuousClock.Instant)?>(nil)
 }
 
 /// A Kafka consumer over librdkafka, owned by one thread.
@@ -393,6 +395,12 @@ public final class KafkaConsumer {
     /// How the connections to the cluster stand, from the latest statistics
     /// report (needs `statistics.interval.ms` > 0); nil before the first.
     public var brokerHealth: BrokerHealth? { context.brokers.withLock { $0 } }
+    /// Whether a broker answers this consumer: the statistics of the last
+    /// `within` said one was connected and heard from in the last 5 s.
+    /// False without statistics (`statistics.interval.ms` 0) or when they stopped.
+    public func brokersAnswering(within: Duration = .seconds(5)) -> Bool {
+        context.brokersAnswering.withLock { s in s.map { $0.0 && ContinuousClock.now - $0.1 <= within } ?? false }
+    }
 
     /// Leaves the group (running the revoke handler first) and stops the
     /// consumer, so a new member gets the partitions without waiting for the
@@ -458,8 +466,9 @@ private let consumerStatisticsCallback: @convention(c) (OpaquePointer?, UnsafeMu
     guard let json, let opaque else { return 0 }
     let context = Unmanaged<ConsumerCallbackContext>.fromOpaque(opaque).takeUnretainedValue()
     let bytes = UnsafeRawBufferPointer(start: json, count: len)
-    let (lag, brokers) = ConsumerStatistics.read(statisticsJSON: bytes)
+    let (lag, brokers, answering) = ConsumerStatistics.readAll(statisticsJSON: bytes)
     context.lag.withLock { $0 = lag }
     context.brokers.withLock { $0 = brokers }
+    context.brokersAnswering.withLock { $0 = (answering, .now) }
     return 0
 }

@@ -5,6 +5,7 @@ import KPIHTTP
 import KPIService
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The live ingester as a swift-service-lifecycle `Service`: its consumer
 /// runs on a thread of its own (all consumer calls on one thread), and a
@@ -14,6 +15,9 @@ struct IngesterService: Service {
     let settings: IngesterSettings
     let hooks: IngestHooks
     let brokerTimeout: Duration
+    /// Called as the stop starts (before the flush, commit and leave), e.g.
+    /// to turn `/readyz` to 503 at once.
+    var onStopping: @Sendable () -> Void = {}
 
     func run() async throws {
         let stop = StopSignal()
@@ -38,9 +42,11 @@ struct IngesterService: Service {
                     thread.start()
                 }
             } onGracefulShutdown: {
+                onStopping()
                 stop.request()
             }
         } onCancel: {
+            onStopping()
             stop.request()
         }
     }
@@ -73,9 +79,25 @@ struct GeneratorService: Service {
     }
 }
 
+/// The partitions this instance holds, as the hooks last heard (for `/metrics`).
+final class HeldPartitions: Sendable {
+    private let held = Mutex<Set<Int32>>([])
+
+    /// Replaces the set; returns the partitions no longer held.
+    func replace(with now: Set<Int32>) -> Set<Int32> {
+        held.withLock { h in
+            defer { h = now }
+            return h.subtracting(now)
+        }
+    }
+
+    func contains(_ p: Int32) -> Bool { held.withLock { $0.contains(p) } }
+}
+
 /// Hooks that feed the HTTP store (API, SSE, readiness) and `/metrics`.
 func liveHooks(store: LiveKPIStore, metrics: ServiceMetrics) -> IngestHooks {
     var h = IngestHooks()
+    let held = HeldPartitions()
     h.snapshots = { snaps in
         store.publish(snaps)
         metrics.recordSnapshotsEmitted(snaps.count)
@@ -86,6 +108,8 @@ func liveHooks(store: LiveKPIStore, metrics: ServiceMetrics) -> IngestHooks {
             metrics.recordAlertEmitted(state: a.state)
         }
     }
+    h.alertBook = { p, alerts in store.replaceAlerts(partition: p, alerts) }
+    h.restored = { snaps in store.publish(snaps) }
     h.consumed = { topic, n in metrics.recordConsumed(topic: topic, count: n) }
     h.rejected = { reason in metrics.recordRejected(reason: reason) }
     h.assignment = { restoring, live in
@@ -94,6 +118,8 @@ func liveHooks(store: LiveKPIStore, metrics: ServiceMetrics) -> IngestHooks {
         store.setAssigned(restoring.union(live))
         metrics.setPartitionsAssigned(restoring.count + live.count)
         store.markLive()
+        // A revoked partition's series go: another instance reports it now.
+        for p in held.replace(with: restoring.union(live)) { metrics.removePartition(p) }
     }
     h.assignmentPending = { pending in store.setAssignmentPending(pending) }
     h.broker = { reachable, detail in
@@ -106,12 +132,14 @@ func liveHooks(store: LiveKPIStore, metrics: ServiceMetrics) -> IngestHooks {
         })
     }
     h.partitionProgress = { p, watermark, progress in
+        guard held.contains(p) else { return }
         if let watermark { metrics.setWatermark(partition: p, epochSeconds: Double(watermark.millis) / 1000) }
         metrics.setRestoreProgress(partition: p, fraction: progress)
     }
     h.lag = { lags in
         var perPartition: [Int32: Int64] = [:]
-        for l in lags { perPartition[l.partition, default: 0] += l.lag }
+        // The statistics may still name a partition just revoked.
+        for l in lags where held.contains(l.partition) { perPartition[l.partition, default: 0] += l.lag }
         for (p, l) in perPartition { metrics.setLag(partition: p, lag: l) }
     }
     return h

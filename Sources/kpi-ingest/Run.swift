@@ -45,8 +45,10 @@ func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: In
     let store = LiveKPIStore(fractionDigits: service.kpi.fractionDigits, zone: zone)
     let metrics = ServiceMetrics()
     var http = try KPIHTTPServer(settings: try httpSettings(service, port: port), store: store, metrics: metrics, logger: logger)
+    // Not ready from the moment the stop starts: a load balancer stops sending while we flush and leave.
     let ingester = IngesterService(settings: settings, hooks: liveHooks(store: store, metrics: metrics),
-                                   brokerTimeout: .milliseconds(service.kafka.brokerTimeout.millis))
+                                   brokerTimeout: .milliseconds(service.kafka.brokerTimeout.millis),
+                                   onStopping: { store.markStopping() })
     // The banner once the listener is bound: it names the real port (port 0
     // lets the system pick one), and a port in use fails before any banner.
     if let banner { http.onListening = { FileHandle.standardError.write(Data((banner($0) + "\n").utf8)) } }
@@ -63,7 +65,10 @@ func runLive(service: ServiceConfiguration, settings: IngesterSettings, port: In
     let stop = StopSignal.installedForProcess()
     let watcher = Task {
         while !stop.isRequested && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
-        if stop.isRequested { await group.triggerGracefulShutdown() }
+        if stop.isRequested {
+            store.markStopping()
+            await group.triggerGracefulShutdown()
+        }
     }
     defer { watcher.cancel() }
     try await group.run()

@@ -174,4 +174,36 @@ import Testing
         store.markNotLive()
         #expect(store.readiness() != .ready)
     }
+
+    @Test func notReadyOnceStoppingWhateverTheIngesterReportsThen() {
+        let store = Fixtures.store()
+        store.setRestoring([])
+        store.markLive()
+        #expect(store.readiness() == .ready)
+        store.markStopping()
+        #expect(store.readiness() == .notReady(reason: "shutting down"))
+        // The revoke on the way out reports the assignment (and "live") again.
+        store.setRestoring([])
+        store.markLive()
+        #expect(store.readiness() == .notReady(reason: "shutting down"))
+    }
+
+    @Test func aPartitionsAlertBookReplacesWhatItListedBefore() {
+        let store = Fixtures.store()
+        func json(_ id: String, _ state: String) -> [UInt8] { Array("{\"id\":\"\(id)\",\"state\":\"\(state)\"}".utf8) }
+        func listed() -> [String] { store.alerts().map { String(decoding: $0, as: UTF8.self) } }
+        store.replaceAlerts(partition: 0, [("a", "pending", json("a", "pending")), ("b", "firing", json("b", "firing"))])
+        store.replaceAlerts(partition: 1, [("c", "firing", json("c", "firing"))])
+        #expect(listed() == [#"{"id":"a","state":"pending"}"#, #"{"id":"b","state":"firing"}"#, #"{"id":"c","state":"firing"}"#])
+        // a fires, b resolved (kept), and partition 1 revoked (an empty book).
+        store.replaceAlerts(partition: 0, [("a", "firing", json("a", "firing")), ("b", "resolved", json("b", "resolved"))])
+        store.replaceAlerts(partition: 1, [])
+        #expect(listed() == [#"{"id":"a","state":"firing"}"#, #"{"id":"b","state":"resolved"}"#])
+        // b forgotten by the book: a resolved alert stays listed (as sent).
+        store.replaceAlerts(partition: 0, [("a", "firing", json("a", "firing"))])
+        #expect(listed() == [#"{"id":"a","state":"firing"}"#, #"{"id":"b","state":"resolved"}"#])
+        // a gone idle while firing (e.g. its window forgotten): no longer listed.
+        store.replaceAlerts(partition: 0, [])
+        #expect(listed() == [#"{"id":"b","state":"resolved"}"#])
+    }
 }

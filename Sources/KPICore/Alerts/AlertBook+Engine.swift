@@ -25,7 +25,7 @@ extension AlertBook {
     /// Reads every watched window of scope `s`.
     mutating func observe(_ s: Int, in state: inout PartitionKPIState, at time: EventTime) {
         let mask = state.scopes[s].watched
-        let silenceWatched = silenceTypes & (1 << state.scopes[s].scope.type.rawValue) != 0
+        let silenceWatched = mask & WindowWatch.silenceBit != 0
         let wm = state.watermarkMillis
         for i in state.scopes[s].windows.indices {
             let type = state.scopes[s].windows[i].type

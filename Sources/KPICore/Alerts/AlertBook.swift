@@ -306,7 +306,7 @@ public struct AlertBook: Sendable {
 
     /// `isActivity: false`: the snapshot is re-learned after a restore, not new data.
     mutating func store(_ s: KPISnapshot, watermark: EventTime?, isActivity: Bool = true) {
-        if let noData = policy.noData, noData.scopeTypes.contains(s.scope.type), s.window.type == .day {
+        if s.window.type == .day, watch.mask(for: s.scope) & WindowWatch.silenceBit != 0 {
             let values = s.metrics.map(\.value)
             let start = s.window.start.millis
             let slot = silenceSlot[s.scope]
@@ -682,7 +682,7 @@ public struct AlertBook: Sendable {
                      state: state, rule: rule.id, scope: scope, windowType: window.type, windowID: window.id,
                      metric: rule.metric, direction: rule.direction, value: reading.value, target: rule.target,
                      pace: pace, since: since, at: tick,
-                     leads: teams.leads(for: scope, extra: rule.extraLeads), message: text,
+                     leads: teams.leads(for: scope, rule: rule.id, extra: rule.extraLeads), message: text,
                      severity: rule.severity, isRepeat: action?.isRepeat ?? false)
     }
 
@@ -705,7 +705,7 @@ public struct AlertBook: Sendable {
                      rule: rule.id, scope: scope, windowType: .day, windowID: windowID, metric: "silence_s",
                      direction: .lowerIsBetter, value: .count(Swift.max(0, silent.millis / 1000)),
                      target: .count(rule.silence.millis / 1000), pace: nil, since: since, at: tick,
-                     leads: teams.leads(for: scope, extra: rule.extraLeads), message: text,
+                     leads: teams.leads(for: scope, rule: rule.id, extra: rule.extraLeads), message: text,
                      isRepeat: action?.isRepeat ?? false)
     }
 

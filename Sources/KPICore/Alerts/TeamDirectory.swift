@@ -31,21 +31,38 @@ public struct QuietHours: Sendable, Hashable {
     }
 }
 
+/// One alert route of the configuration (`alerts.routes`): which alerts it
+/// matches (every field given must match; one left out matches everything)
+/// and the leads it tells.
+public struct AlertRoute: Sendable, Hashable {
+    /// The team's agents and the team scope itself.
+    public var team: String?
+    public var scopeType: ScopeType?
+    public var shops: [String]?
+    /// Rule ids (`no-data` for the silence alert).
+    public var rules: [String]?
+    public var leads: [String]
+
+    public init(team: String? = nil, scopeType: ScopeType? = nil, shops: [String]? = nil, rules: [String]? = nil,
+                leads: [String] = []) {
+        self.team = team; self.scopeType = scopeType; self.shops = shops; self.rules = rules; self.leads = leads
+    }
+}
+
 /// Who leads whom, from the configured teams: the agents of a team, the
 /// leads an alert about a scope is routed to, and the teams' quiet hours.
 public struct TeamDirectory: Sendable, Hashable {
     public let teams: [KPIConfiguration.Team]
     /// Per team name: local ranges when its agents are off shift.
     public let quietHours: [String: [QuietHours]]
-    /// Receivers of alerts about scopes no team covers (`shop`, `channel`,
-    /// `campaign`), e.g. the shop operations lead.
-    public let shopLeads: [String]
+    /// The configured routes: an alert's leads are those of the routes that match it.
+    public let routes: [AlertRoute]
 
     private let teamsByName: [String: Int]
     private let teamsByAgent: [String: [Int]]
 
-    public init(teams: [KPIConfiguration.Team], quietHours: [String: [QuietHours]] = [:], shopLeads: [String] = []) {
-        self.teams = teams; self.quietHours = quietHours; self.shopLeads = shopLeads
+    public init(teams: [KPIConfiguration.Team], quietHours: [String: [QuietHours]] = [:], routes: [AlertRoute] = []) {
+        self.teams = teams; self.quietHours = quietHours; self.routes = routes
         var byName: [String: Int] = [:]
         var byAgent: [String: [Int]] = [:]
         for (i, t) in teams.enumerated() {
@@ -64,17 +81,35 @@ public struct TeamDirectory: Sendable, Hashable {
         (teamsByAgent[agent] ?? []).map { teams[$0] }
     }
 
-    /// The leads of the teams covering `scope` (an agent's teams, or the
-    /// team itself), in config order without repeats, then `extra`; for
-    /// scopes no team covers, `shopLeads` then `extra`.
-    public func leads(for scope: Scope, extra: [String] = []) -> [String] {
+    /// Whether `route` matches an alert of rule `rule` about `scope`.
+    public func matches(_ route: AlertRoute, rule: String, scope: Scope) -> Bool {
+        if let rules = route.rules, !rules.contains(rule) { return false }
+        if let t = route.scopeType, t != scope.type { return false }
+        if let shops = route.shops, !shops.contains(scope.shopID) { return false }
+        if let team = route.team {
+            switch scope.type {
+            case .team: return scope.id == team
+            case .agent: return agents(of: team).contains(scope.id ?? "")
+            case .shop, .channel, .campaign: return false
+            }
+        }
+        return true
+    }
+
+    /// Who is told of an alert of rule `rule` about `scope`, in order without
+    /// repeats: the leads of the teams covering the scope (an agent's teams,
+    /// or the team itself: a team's leads hear of its alerts), then those of
+    /// every route that matches the alert, in config order, then `extra`.
+    /// A route that does not match adds nobody.
+    public func leads(for scope: Scope, rule: String, extra: [String] = []) -> [String] {
         var out: [String] = []
         func add(_ names: [String]) { for n in names where !out.contains(n) { out.append(n) } }
         switch scope.type {
         case .agent: for t in teams(ofAgent: scope.id ?? "") { add(t.leads) }
         case .team: if let i = teamsByName[scope.id ?? ""] { add(teams[i].leads) }
-        case .shop, .channel, .campaign: add(shopLeads)
+        case .shop, .channel, .campaign: break
         }
+        for r in routes where matches(r, rule: rule, scope: scope) { add(r.leads) }
         add(extra)
         return out
     }

@@ -34,6 +34,7 @@ extension CheckpointWriter {
             signed(Int64(h.agent))
             signed(h.firstDelay)
             bool(h.hasUnanswered)
+            signed(Int64(h.firstAgent))
         }
         count(s.applied.turns.count)
         for t in s.applied.turns {
@@ -117,7 +118,10 @@ extension CheckpointReader {
             let start = try time()
             let agent = try scopes.check(try signed(), .agent)
             let delay = try signed(in: -1...Self.timeBound, "first delay")
-            s.applied.head = SessionHead(start: start, agent: agent, firstDelay: delay, hasUnanswered: try bool())
+            let unanswered = try bool()
+            let firstAgent = try scopes.check(try signed(), .agent)
+            s.applied.head = SessionHead(start: start, agent: agent, firstDelay: delay, hasUnanswered: unanswered,
+                                         firstAgent: firstAgent)
         }
         let n = try count(minimumBytes: 3)
         for _ in 0..<n {

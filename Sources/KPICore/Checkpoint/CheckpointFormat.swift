@@ -18,8 +18,10 @@ enum CheckpointFormat {
     static let magic: [UInt8] = Array("KPIC".utf8)
     /// Bump on any layout change; a reader refuses other versions (the
     /// service then replays from the inputs instead). 2: rolling distinct
-    /// ids exact or a sliding sketch (`RollingDistinct`).
-    static let version: UInt64 = 2
+    /// ids exact or a sliding sketch (`RollingDistinct`). 3: a session's
+    /// first turn carries the agent who answered it; the clock has the
+    /// latest record timestamp.
+    static let version: UInt64 = 3
     /// From this many hashes on, sorted hash lists are delta varints.
     static let deltaHashThreshold = 1024
     /// Counter values beyond ±2⁵³ are corruption (no KPI sums that much), and

@@ -26,6 +26,7 @@ extension PartitionKPIState {
 
         // Clock and retention.
         w.optionalTime(maxEventTime)
+        w.optionalTime(lastRecordTime)
         w.optionalTime(watermarkMillis)
         w.time(nextWatermarkAction)
         w.time(nextDayStart)
@@ -120,6 +121,7 @@ extension PartitionKPIState {
 
     private mutating func restoreBody(_ r: inout CheckpointReader) throws(KPICoreError) {
         maxEventTime = try r.optionalTime()
+        lastRecordTime = try r.optionalTime()
         watermarkMillis = try r.optionalTime()
         watermarkHour = watermarkMillis.map { Int32(truncatingIfNeeded: CivilTime.floorDiv($0, 3_600_000)) }
         nextWatermarkAction = try r.timeOrSentinel()
@@ -137,6 +139,7 @@ extension PartitionKPIState {
         let shopIDs = try readShopIDs(&r)
         let (table, shopStates) = try readScopes(&r, shopIDs: shopIDs)
         shops = shopStates
+        largestIDTable = shopStates.reduce(0) { max($0, $1.agentScopes.count, $1.channelScopes.count, $1.campaignScopes.count) }
         shopIndex = Dictionary(uniqueKeysWithValues: shopIDs.enumerated().map { ($0.element, Int32($0.offset)) })
 
         for k in shops.indices {

@@ -37,8 +37,17 @@ public struct KPIConfiguration: Sendable, Hashable {
     public var responseWithin: EventTime.Duration = .seconds(180)
     /// An event whose time is more than this ahead of its record timestamp is rejected as `future`.
     public var futureSkew: EventTime.Duration = .hours(1)
+    /// A partition whose inputs deliver nothing for this long has its time
+    /// moved on without events (`PartitionKPIState.lastRecordTime`); 0: never.
+    /// Not part of a checkpoint's fingerprint (it changes when time moves, not what an event counts).
+    public var idleTimeout: EventTime.Duration = .minutes(5)
     /// Distinct counts are exact up to this many ids per scope × window, then estimated.
     public var distinctExactThreshold: Int = 10_000
+    /// Per shop, at most this many distinct agent ids, and as many channel
+    /// and campaign ids, are kept (a scope each, untrusted input): an event
+    /// naming one more is counted nowhere (`IngestOutcome.tooManyIDs`,
+    /// dead-letter `too_many_ids`). 0: no cap.
+    public var maxIDsPerShop: Int = 10_000
     /// Fraction digits of money (minor units per major unit = 10^fractionDigits).
     public var fractionDigits: Int = 2
     public var teams: [Team] = []
@@ -60,8 +69,12 @@ public struct KPIConfiguration: Sendable, Hashable {
         try positive(replyTimeout, "replyTimeout", allowZero: false)
         try positive(responseWithin, "responseWithin")
         try positive(futureSkew, "futureSkew")
+        try positive(idleTimeout, "idleTimeout")
         guard retention.days >= 0, retention.weeks >= 0, retention.months >= 0 else {
             throw .invalidConfiguration(field: "retention", reason: "must not be negative")
+        }
+        guard maxIDsPerShop >= 0 else {
+            throw .invalidConfiguration(field: "maxIDsPerShop", reason: "must be ≥ 0")
         }
         guard distinctExactThreshold >= 0 else {
             throw .invalidConfiguration(field: "distinctExactThreshold", reason: "must be ≥ 0")

@@ -65,6 +65,8 @@ public enum RejectReason: Hashable, Sendable {
     case late
     /// The `event_id` was already counted (engine).
     case duplicate
+    /// A new agent, channel or campaign id of a shop at `kpi.max_ids_per_shop` (engine).
+    case tooManyIDs
 
     /// The stable reason code: counted per code and written to the dead-letter
     /// topic, so users see it. Never change an existing code.
@@ -84,6 +86,7 @@ public enum RejectReason: Hashable, Sendable {
         case .sumOverflow: "sum_overflow"
         case .late: "late"
         case .duplicate: "duplicate"
+        case .tooManyIDs: "too_many_ids"
         }
     }
 }

@@ -30,17 +30,24 @@ public struct WindowWatch: Sendable {
         self.silenceScopeTypes = silenceScopeTypes
     }
 
-    /// Bit `1 << WindowType.rawValue` for each window type of `scope` watched.
+    /// Bit `1 << WindowType.rawValue` for each window type of `scope` watched,
+    /// and `silenceBit` when the no-data watch follows the scope (its day windows).
     public func mask(for scope: Scope) -> UInt8 {
         var m: UInt8 = 0
-        if silenceScopeTypes.contains(scope.type) { m |= 1 << WindowType.day.rawValue }
         if let targets {
             for w in WindowType.allCases where !targets.ruleIndexes(scope: scope, windowType: w).isEmpty {
                 m |= 1 << w.rawValue
             }
         }
+        // A shop, or a scope of a type the watch follows that some target judges (kpis.md "no data").
+        if silenceScopeTypes.contains(scope.type) && (scope.type == .shop || m != 0) {
+            m |= 1 << WindowType.day.rawValue | Self.silenceBit
+        }
         return m
     }
+
+    /// In `mask(for:)`: the no-data watch follows the scope.
+    public static let silenceBit: UInt8 = 0x80
 }
 
 /// How much a partition's KPI state holds (for operators' metrics and memory work).

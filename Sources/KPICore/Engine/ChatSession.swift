@@ -26,13 +26,16 @@ struct ChatTurn: Equatable {
 }
 
 /// What a session contributes once: counted in the window of its first turn,
-/// for the agent of its first buyer message.
+/// for the agent of its first buyer message; its first turn's reply delay
+/// for the agent who answered it (kpis.md `first_response_s`).
 struct SessionHead: Equatable {
     var start: Int64
     var agent: Int32
     /// Reply delay of the first turn; −1 unless it was answered.
     var firstDelay: Int64
     var hasUnanswered: Bool
+    /// The agent who answered the first turn (`agent` while it is not answered).
+    var firstAgent: Int32
 }
 
 /// Everything a session contributes to the windows: re-derived from its
@@ -81,13 +84,14 @@ struct ChatSession {
         var open: ChatMark? = nil
         var canStart = true
         var firstTurnState: Int64? = nil  // nil pending; −1 unanswered; ≥ 0 delay
+        var firstReplier: Int32? = nil
         var firstTurnSeen = false
         var hasUnanswered = false
 
         func decided(_ start: ChatMark, reply: ChatMark?) -> Bool {
             if let reply, reply.time - start.time <= timeout {
                 outcome.turns.append(ChatTurn(start: start.time, agent: reply.agent, delay: reply.time - start.time))
-                if !firstTurnSeen { firstTurnState = reply.time - start.time }
+                if !firstTurnSeen { firstTurnState = reply.time - start.time; firstReplier = reply.agent }
             } else if let w = watermark, w >= start.time + timeout {
                 outcome.turns.append(ChatTurn(start: start.time, agent: start.agent, delay: -1))
                 hasUnanswered = true
@@ -107,7 +111,8 @@ struct ChatSession {
                     open = m
                     canStart = false
                     if outcome.head == nil {
-                        outcome.head = SessionHead(start: m.time, agent: m.agent, firstDelay: -1, hasUnanswered: false)
+                        outcome.head = SessionHead(start: m.time, agent: m.agent, firstDelay: -1, hasUnanswered: false,
+                                                   firstAgent: m.agent)
                     }
                 }
             } else {
@@ -126,6 +131,7 @@ struct ChatSession {
         if outcome.head != nil {
             outcome.head!.firstDelay = max(firstTurnState ?? -1, -1)
             outcome.head!.hasUnanswered = hasUnanswered
+            if outcome.head!.firstDelay >= 0, let a = firstReplier { outcome.head!.firstAgent = a }
         }
         return (outcome, deadline)
     }

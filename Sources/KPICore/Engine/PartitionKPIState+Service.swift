@@ -109,11 +109,19 @@ extension PartitionKPIState {
         guard p.day >= retainedFromDay else { return }
         var d = CounterDelta(.chatSessions, sign)
         if h.hasUnanswered { d.append(.unansweredSessions, sign) }
-        if h.firstDelay >= 0 {
+        // The first reply's delay belongs to the agent who replied (kpis.md
+        // `first_response_s`), the session to the agent of its first buyer message.
+        let handedOver = h.firstDelay >= 0 && h.firstAgent != h.agent
+        if h.firstDelay >= 0 && !handedOver {
             d.append(.firstTurnsAnswered, sign)
             d.append(.firstResponseSumMillis, sign * h.firstDelay)
         }
         addService(d, agent: h.agent, at: p)
+        if handedOver {
+            var first = CounterDelta(.firstTurnsAnswered, sign)
+            first.append(.firstResponseSumMillis, sign * h.firstDelay)
+            addService(first, agent: h.firstAgent, at: p)
+        }
     }
 
     mutating func applyTurn(_ t: ChatTurn, sign: Int64) {

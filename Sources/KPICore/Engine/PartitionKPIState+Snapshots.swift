@@ -78,21 +78,43 @@ extension PartitionKPIState {
     /// Windows no longer held are skipped. In output order.
     public mutating func reissue(_ keys: [WindowKey], emittedAt: EventTime) -> [KPISnapshot] {
         guard !keys.isEmpty else { return [] }
-        let wanted = Set(keys)
-        let scopesWanted = Set(keys.map(\.scope))
         var out: [KPISnapshot] = []
-        for s in scopes.indices where scopesWanted.contains(scopes[s].scope) {
-            for i in scopes[s].windows.indices {
-                let w = scopes[s].windows[i]
-                guard wanted.contains(WindowKey(scope: scopes[s].scope, type: w.type, start: w.start)) else { continue }
-                let (snapshot, _) = calendarSnapshot(s, w, emittedAt: emittedAt, force: true)
-                scopes[s].windows[i].dirty = false
-                scopes[s].windows[i].emitted = record(of: snapshot)
-                out.append(snapshot)
-            }
+        for key in Set(keys) {
+            guard let s = scopeIndex(of: key.scope),
+                  let i = scopes[s].windows.firstIndex(where: { $0.type == key.type && $0.start == key.start }) else { continue }
+            let (snapshot, _) = calendarSnapshot(s, scopes[s].windows[i], emittedAt: emittedAt, force: true)
+            scopes[s].windows[i].dirty = false
+            scopes[s].windows[i].emitted = record(of: snapshot)
+            out.append(snapshot)
         }
         out.sort(by: KPISnapshot.outputOrder)
         return out
+    }
+
+    /// The index of a scope held, by its identity (the shops' tables; not the hot path).
+    func scopeIndex(of scope: Scope) -> Int? {
+        guard let k = shopIndex[scope.shopID].map(Int.init) else { return nil }
+        let shop = shops[k]
+        let s: Int32? = switch scope.type {
+        case .shop: shop.shopScope
+        case .agent: shop.agentScopes[scope.id ?? ""]
+        case .channel: shop.channelScopes[scope.id ?? ""]
+        case .campaign: shop.campaignScopes[scope.id ?? ""]
+        case .team: configuration.teams.firstIndex { $0.name == scope.id }.map { shop.teamScopes[$0] }.flatMap { $0 >= 0 ? $0 : nil }
+        }
+        return s.map(Int.init)
+    }
+
+    /// The scopes of one type held for a shop (unordered).
+    public func scopes(ofShop shopID: String, type: ScopeType) -> [Scope] {
+        guard let k = shopIndex[shopID].map(Int.init) else { return [] }
+        let table: [String: Int32] = switch type {
+        case .agent: shops[k].agentScopes
+        case .channel: shops[k].channelScopes
+        case .campaign: shops[k].campaignScopes
+        case .shop, .team: [:]
+        }
+        return table.values.map { scopes[Int($0)].scope }
     }
 
     /// The latest state of every window still held (including windows
@@ -117,21 +139,56 @@ extension PartitionKPIState {
 
     func record(of s: KPISnapshot) -> EmissionRecord {
         EmissionRecord(revision: s.revision, metrics: s.metrics.map(\.value), closed: s.window.closed,
-                       final: s.final, complete: s.complete)
+                       final: s.final, complete: s.complete, floorChecked: true)
     }
 
     /// `force`: a change whatever the values (`reissue`).
     func snapshot(scope s: Int, ref: WindowRef, values: [MetricValue], final: Bool, last: EmissionRecord,
                   emittedAt: EventTime, force: Bool = false) -> (KPISnapshot, changed: Bool) {
         let complete = coverageStart.map { ref.start >= $0 } ?? true
-        let changed = force || last.revision == 0 || last.metrics != values || last.closed != ref.closed
+        var changed = force || last.revision == 0 || last.metrics != values || last.closed != ref.closed
             || last.final != final || last.complete != complete
         let type = scopes[s].scope.type
         let metrics = zip(MetricCatalog.names(for: type), values).map { KPIMetric(name: $0, value: $1) }
-        let snapshot = KPISnapshot(scope: scopes[s].scope, window: ref, revision: last.revision + (changed ? 1 : 0),
+        var revision = last.revision
+        // `kpi.snapshots` holds a later revision than this state knows of
+        // (emitted after its checkpoint, or before a replay): this one follows it.
+        if !last.floorChecked && !revisionFloors.isEmpty,
+           let floor = revisionFloors[KPISnapshot.recordKey(scopes[s].scope, ref.type, ref.id)], floor > revision {
+            revision = floor
+            changed = true
+        }
+        let snapshot = KPISnapshot(scope: scopes[s].scope, window: ref, revision: revision + (changed ? 1 : 0),
                                    complete: complete, final: final, watermark: watermark, emittedAt: emittedAt,
                                    metrics: metrics)
         return (snapshot, changed)
+    }
+
+    /// Raises every held window's last revision to its floor in
+    /// `revisionFloors` (what `kpi.snapshots` held at restore), emitting
+    /// nothing, then forgets the floors: once a restore's replay is done,
+    /// every window that will ever be emitted again is held, so the next
+    /// revision of each continues from the highest published.
+    public mutating func settleRevisionFloors() {
+        defer { revisionFloors = [:] }
+        guard !revisionFloors.isEmpty else { return }
+        for s in scopes.indices {
+            let scope = scopes[s].scope
+            for i in scopes[s].windows.indices where !scopes[s].windows[i].emitted.floorChecked {
+                let ref = calendarRef(scopes[s].windows[i])
+                if let f = revisionFloors[KPISnapshot.recordKey(scope, ref.type, ref.id)] {
+                    scopes[s].windows[i].emitted.revision = max(scopes[s].windows[i].emitted.revision, f)
+                }
+                scopes[s].windows[i].emitted.floorChecked = true
+            }
+            for w in 0..<3 where !scopes[s].rolling.emitted[w].floorChecked {
+                let type = RollingAggregate.kinds[w]
+                if let f = revisionFloors[KPISnapshot.recordKey(scope, type, type.name)] {
+                    scopes[s].rolling.emitted[w].revision = max(scopes[s].rolling.emitted[w].revision, f)
+                }
+                scopes[s].rolling.emitted[w].floorChecked = true
+            }
+        }
     }
 
     func calendarSnapshot(_ s: Int, _ w: WindowAggregate, emittedAt: EventTime,

@@ -26,6 +26,12 @@ extension PartitionKPIState {
         nextWatermarkAction = min(turnDeadlines.earliest ?? .max, nextDayStart)
     }
 
+    /// The first instant of the oldest local day retained at watermark `wm`
+    /// (events before it are late), without moving anything.
+    mutating func retainedFrom(watermark wm: Int64) -> Int64 {
+        days.start(ofDay: days.day(containing: wm) - Int64(configuration.retention.days))
+    }
+
     /// Recomputes what is retained for watermark `wm`; evicts the rest.
     mutating func updateRetention(_ wm: Int64) {
         let dw = days.day(containing: wm)

@@ -13,6 +13,9 @@ public enum IngestOutcome: UInt8, Sendable, Hashable {
     /// Its amount would take one of its shop's sums past what an `Int64`
     /// holds (`SumBounds`): counted nowhere (dead-letter `sum_overflow`).
     case sumOverflow
+    /// Names a new agent, channel or campaign id of a shop that has
+    /// `maxIDsPerShop` ids of that kind already: counted nowhere (dead-letter `too_many_ids`).
+    case tooManyIDs
 }
 
 /// Per-shop lookup tables and the per-shop state that joins events:
@@ -82,14 +85,21 @@ public struct PartitionKPIState {
     public let partition: Int32
     public let configuration: KPIConfiguration
     /// Earliest event time the input is known to cover; windows starting
-    /// before it are `complete: false`. nil: complete.
-    public let coverageStart: EventTime?
+    /// before it are `complete: false`. nil: complete. Learned as the
+    /// inputs' first records are read (`RecordPipeline`): a change is
+    /// emitted with every window whose `complete` flag it flips.
+    public var coverageStart: EventTime? {
+        didSet { if coverageStart != oldValue { coverageChanged() } }
+    }
     /// The configured time zone (for `SnapshotJSON`).
     public let zone: ZoneRules
 
     var days: DayTable
     var scopes: [ScopeState] = []
     var shops: [ShopState] = []
+    /// The most agent, channel or campaign ids one shop has of one kind
+    /// (for `mayRefuse`'s `too_many_ids` foresight).
+    var largestIDTable = 0
     var shopIndex: [String: Int32] = [:]
     /// Agent id → indices of the configured teams that list it.
     let teamsByAgent: [String: [Int]]
@@ -111,6 +121,10 @@ public struct PartitionKPIState {
     /// For `mayRefuse(_:…)`: a bound of every shop's bounded sums once the
     /// events asked about so far are counted (SumBounds.swift).
     var foreseenSumBound: Int64 = 0
+    /// The latest Kafka record timestamp of the events handed over (the
+    /// partition's clock as its producers wrote it): a record after a gap of
+    /// `idleTimeout` moves time on first (`PartitionWork`). nil: none yet.
+    public var lastRecordTime: Int64? = nil
     var watermarkMillis: Int64? = nil
     var watermarkHour: Int32? = nil
     /// The watermark at or after which `watermarkActions` has work.
@@ -154,6 +168,13 @@ public struct PartitionKPIState {
         didSet { updateWantedQueues() }
     }
 
+    /// Per `kpi.snapshots` record key, the highest revision published there
+    /// (read back on assignment): a window's next revision continues above
+    /// it, so revisions never go backwards across restarts, replays and
+    /// rebalances. Consulted at a window's first emission after a restore,
+    /// then settled (`settleRevisionFloors`). Not checkpointed.
+    public var revisionFloors: [String: Int] = [:]
+
     // One-entry cache: consecutive events mostly fall on the same day.
     var cachedDay: Int64 = .min
     var cachedWeek: Int64 = 0
@@ -188,15 +209,21 @@ public struct PartitionKPIState {
     /// Counts one decoded event. Never throws; synchronous.
     ///
     /// `recordTimestamp`: the Kafka record timestamp, for the `future` check
-    /// (nil skips it).
-    public mutating func ingest(_ event: ShopEvent, recordTimestamp: EventTime?) -> IngestOutcome {
+    /// (nil skips it). `seen`: the latest event time of events of this
+    /// partition already read but not yet counted (`.min`: none): the
+    /// watermark they imply counts for the `late` check, so the order in
+    /// which a caller hands events over cannot make an old one look on time.
+    public mutating func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, seen: Int64 = .min) -> IngestOutcome {
         let t = event.time.millis
         if let r = recordTimestamp, t - r.millis > skew { return .future }
         if t < retainedFromTime { return .late }
+        // Only when `seen` implies a later local day than the watermark's (rare): a day-table lookup.
+        if seen > t && seen - lateness >= nextDayStart && t < retainedFrom(watermark: seen - lateness) { return .late }
         let idHash = event.eventIDHash
         let p = place(t)
         if seenEvents.updateValue(p.day, forKey: idHash) != nil { return .duplicate }
         let shop = shopIndex(of: event)
+        if idCap > 0 && overIDCap(event, shop: shop) { return .tooManyIDs }
         guard shops[Int(shop)].sums.take(event) else { return .sumOverflow }
         apply(event, shop: shop, at: p, tie: idHash)
         if maxEventTime.map({ t > $0 }) ?? true {
@@ -215,6 +242,16 @@ public struct PartitionKPIState {
         if let r = recordTimestamp, t.millis - r.millis > skew { return true }
         let wm = max(latestSeen.millis, t.millis, watermarkMillis.map { $0 + lateness } ?? .min) - lateness
         return t.millis < days.start(ofDay: days.day(containing: wm) - Int64(configuration.retention.days))
+    }
+
+    /// Whether `ingest` may refuse `event` as `tooManyIDs` when it comes to
+    /// be counted after up to `buffered` events not counted yet: it names an
+    /// agent, channel or campaign id, and the shop with the most ids of one
+    /// kind could reach the cap by then. Conservative, and cheap: no lookup.
+    public func mayRefuseIDs(_ event: borrowing ShopEvent, buffered: Int) -> Bool {
+        let cap = idCap
+        guard cap > 0, largestIDTable + buffered >= cap else { return false }
+        return event.text.has(.agentID) || event.text.has(.channel) || event.text.has(.campaignID)
     }
 
     /// Announces an event that will be ingested soon (a few events from
@@ -482,6 +519,16 @@ public struct PartitionKPIState {
         return q
     }
 
+    /// The coverage moved: every scope is looked at by the next drain (the
+    /// windows whose `complete` flag flipped are emitted). Rare: once per
+    /// input at the start of a replay.
+    mutating func coverageChanged() {
+        for s in scopes.indices {
+            scopes[s].rolling.dirty = true
+            touch(s)
+        }
+    }
+
     /// After `tracksEmissions` or `watch` changed: every scope's watched
     /// windows and queues again; each scope is queued once, so that the
     /// next drain and the next watch read see everything.
@@ -604,6 +651,23 @@ public struct PartitionKPIState {
         return i
     }
 
+    /// `maxIDsPerShop` (0: none).
+    @inline(__always) var idCap: Int { configuration.maxIDsPerShop }
+
+    /// Whether `e` names an agent, channel or campaign id `shop` does not
+    /// have yet while it has `idCap` of that kind. Looks an id up only for a
+    /// kind at its cap (a flood of one-off ids), so the usual event pays
+    /// three count comparisons.
+    func overIDCap(_ e: borrowing ShopEvent, shop: Int32) -> Bool {
+        let cap = idCap
+        let s = Int(shop)
+        if e.text.has(.agentID) && shops[s].agentScopes.count >= cap && shops[s].agentScopes[e.text[.agentID]!] == nil { return true }
+        if e.text.has(.channel) && shops[s].channelScopes.count >= cap && shops[s].channelScopes[e.text[.channel]!] == nil { return true }
+        if e.text.has(.campaignID) && shops[s].campaignScopes.count >= cap
+            && shops[s].campaignScopes[e.text[.campaignID]!] == nil { return true }
+        return false
+    }
+
     mutating func newScope(_ scope: Scope, shop: Int32) -> Int32 {
         scopes.append(ScopeState(scope: scope, shop: shop))
         let s = scopes.count - 1
@@ -642,6 +706,7 @@ public struct PartitionKPIState {
         }
         scopes[Int(s)].teams = teams
         shops[Int(shop)].agentScopes[id] = s
+        largestIDTable = max(largestIDTable, shops[Int(shop)].agentScopes.count)
         return s
     }
 
@@ -671,6 +736,7 @@ public struct PartitionKPIState {
         if let s = shops[Int(shop)][keyPath: table][id] { return s }
         let s = newScope(Scope(type: type, shopID: shops[Int(shop)].shopID, id: id), shop: shop)
         shops[Int(shop)][keyPath: table][id] = s
+        largestIDTable = max(largestIDTable, shops[Int(shop)][keyPath: table].count)
         return s
     }
 }

@@ -6,6 +6,10 @@ struct EmissionRecord: Equatable {
     var closed = false
     var final = false
     var complete = false
+    /// `revision` already accounts for what `kpi.snapshots` held at restore
+    /// (`PartitionKPIState.revisionFloors`). Not checkpointed: a restored
+    /// window is checked again.
+    var floorChecked = false
 }
 
 /// The state of one calendar window (day, week or month) of one scope.

@@ -77,13 +77,34 @@ public struct ScoreBook: Sendable {
         return nil
     }
 
+    /// Whether an agent's payout depends on its shop's month sales (a
+    /// `stable` stage on `shop_sales`, or a `startup` bonus paid on the
+    /// shop's sales target): it changes whenever they do.
+    public func followsShopSales(agent: String) -> Bool {
+        switch scheme(ofAgent: agent)?.stage {
+        case .startup?, .stable(_, .shopSales)?: true
+        default: false
+        }
+    }
+
+    /// Whether any scheme's payout depends on shop month sales.
+    public var anyFollowsShopSales: Bool {
+        schemes.contains { if case .startup = $0.stage { true } else if case .stable(_, .shopSales) = $0.stage { true } else { false } }
+    }
+
     /// Notes shop month sales and sets `score` on agent month snapshots.
-    public mutating func annotate(_ snapshots: inout [KPISnapshot]) {
+    /// Returns the shop month windows whose sales differ from those noted
+    /// before (payouts on them are stale where their agents were not in
+    /// `snapshots`), in order.
+    @discardableResult
+    public mutating func annotate(_ snapshots: inout [KPISnapshot]) -> [WindowKey] {
+        var changed: [WindowKey] = []
         for i in snapshots.indices {
             let s = snapshots[i]
             guard s.window.type == .month else { continue }
             if s.scope.type == .shop, case .money(let m)? = s[metric: "sales"] {
                 var months = shopSales[s.scope.shopID, default: [:]]
+                if let before = months[s.window.start.millis], before != m { changed.append(WindowKey(s)) }
                 months[s.window.start.millis] = m
                 // Keep the latest three months: the open one and those a late event can still correct.
                 if months.count > 3, let oldest = months.keys.min() { months[oldest] = nil }
@@ -92,6 +113,7 @@ public struct ScoreBook: Sendable {
                 snapshots[i].score = score(s)
             }
         }
+        return changed
     }
 
     /// The score of an agent × month snapshot (nil: no scheme applies, or

@@ -34,6 +34,11 @@ public struct KPISnapshot: Sendable, Hashable {
         metrics.first(where: { $0.name == name })?.value
     }
 
+    /// The `kpi.snapshots` record key of a scope × window (`recordKey`).
+    public static func recordKey(_ scope: Scope, _ type: WindowType, _ id: String) -> String {
+        RecordKey.join([scope.type.name, scope.shopID, scope.id ?? "", type.name, id])
+    }
+
     /// Output order: scope type, shop, id, window type, window start.
     public static func outputOrder(_ a: KPISnapshot, _ b: KPISnapshot) -> Bool {
         if a.scope != b.scope { return a.scope < b.scope }

@@ -58,7 +58,5 @@ public enum RecordKey {
 extension KPISnapshot {
     /// The `kpi.snapshots` record key, the identity of its scope × window:
     /// `scope|shop|id|window|window id`, components escaped (`RecordKey`).
-    public var recordKey: String {
-        RecordKey.join([scope.type.name, scope.shopID, scope.id ?? "", window.type.name, window.id])
-    }
+    public var recordKey: String { Self.recordKey(scope, window.type, window.id) }
 }

@@ -45,6 +45,8 @@ public final class LiveKPIStore: Sendable {
         /// `entries.keys` in output order; nil when a key was added or removed since.
         var sortedKeys: [Key]? = []
         var alerts: [String: AlertEntry] = [:]
+        /// Per partition, the alert ids its book listed last (`replaceAlerts`).
+        var listed: [Int32: Set<String>] = [:]
         var alertSequence: UInt64 = 0
         var subscribers: [Int: AsyncStream<LiveUpdate>.Continuation] = [:]
         var nextSubscriber = 0
@@ -56,6 +58,8 @@ public final class LiveKPIStore: Sendable {
         var assignmentPending = false
         /// The partitions assigned; nil: not said (ready without them).
         var assigned: Set<Int32>?
+        /// The stop started: never ready again (`markStopping`).
+        var stopping = false
     }
 
     /// Money fraction digits for the JSON (the configured currency's).
@@ -132,6 +136,34 @@ public final class LiveKPIStore: Sendable {
         for continuation in subscribers { continuation.yield(update) }
     }
 
+    /// Takes a partition's alert book as it stands (every alert not idle,
+    /// ready JSON): each is kept as the latest state of its id; those it
+    /// listed before and lists no more (gone idle, forgotten, or the
+    /// partition was revoked: an empty list) are dropped, unless resolved.
+    /// Subscribers are told of the alerts whose state changed.
+    public func replaceAlerts(partition: Int32, _ alerts: [(id: String, state: String, json: [UInt8])]) {
+        let (changed, subscribers) = state.withLock { st in
+            var changed: [LiveUpdate] = []
+            let before = st.listed[partition] ?? []
+            var now = Set<String>()
+            now.reserveCapacity(alerts.count)
+            for a in alerts {
+                now.insert(a.id)
+                if st.alerts[a.id]?.state != a.state {
+                    changed.append(.alert(id: a.id, state: a.state, json: a.json))
+                    st.alertSequence += 1
+                    st.alerts[a.id] = AlertEntry(state: a.state, json: a.json, sequence: st.alertSequence)
+                } else {
+                    st.alerts[a.id]!.json = a.json
+                }
+            }
+            for id in before.subtracting(now) where st.alerts[id]?.state != "resolved" { st.alerts[id] = nil }
+            st.listed[partition] = now.isEmpty ? nil : now
+            return (changed, changed.isEmpty ? [] : Array(st.subscribers.values))
+        }
+        for continuation in subscribers { for update in changed { continuation.yield(update) } }
+    }
+
     // MARK: Readiness
 
     /// The assigned partitions whose restore replay has not finished (replaces
@@ -171,10 +203,18 @@ public final class LiveKPIStore: Sendable {
         state.withLock { $0.assigned = partitions }
     }
 
-    /// Ready means: the broker answers, the group assigned this member its
-    /// partitions (none is ready too, and said), each of them is caught up.
+    /// The service is stopping (SIGTERM, or the group is shutting down): not
+    /// ready from now on, whatever the ingester reports while it flushes,
+    /// hands its partitions over and leaves.
+    public func markStopping() {
+        state.withLock { $0.stopping = true; $0.live = false }
+    }
+
+    /// Ready means: not stopping, the broker answers, the group assigned this
+    /// member its partitions (none is ready too, and said), each of them is caught up.
     public func readiness() -> Readiness {
         state.withLock { st in
+            if st.stopping { return .notReady(reason: "shutting down") }
             if let problem = st.brokerProblem { return .notReady(reason: "broker unreachable: \(problem)") }
             if st.assignmentPending { return .notReady(reason: "waiting for the consumer group to assign partitions") }
             if !st.restoring.isEmpty {

@@ -29,7 +29,9 @@ public final class AlertOutbox {
     private let routes: [ServiceConfiguration.Route]
     private let webhooks: [String: WebhookReceiver]
     private let logReceivers: Set<String>
-    private let teams: [KPIConfiguration.Team]
+    /// `kind: kafka` receivers: their topic.
+    private let kafkaReceivers: [String: String]
+    private let teams: TeamDirectory
     private var lastSent: [String: AlertBook.Delivered]
     private let logger = Logger(label: "kpi-ingest.alerts")
     /// Where undelivered webhook notifications are recorded (a compacted topic); nil: nowhere.
@@ -49,10 +51,11 @@ public final class AlertOutbox {
         self.ledger = producer == nil ? nil : ledger
         topic = configuration.kafka.topics.alerts
         routes = configuration.alerts.routes
-        teams = configuration.kpi.teams
+        teams = configuration.teamDirectory
         lastSent = alreadySent
         var hooks: [String: WebhookReceiver] = [:]
         var logs: Set<String> = []
+        var topics: [String: String] = [:]
         for (name, r) in configuration.alerts.receivers {
             switch r.kind {
             case .webhook(let w):
@@ -61,12 +64,13 @@ public final class AlertOutbox {
                 }
             case .log:
                 logs.insert(name)
-            default:
-                break
+            case .kafka(let topic):
+                topics[name] = topic
             }
         }
         webhooks = hooks
         logReceivers = logs
+        kafkaReceivers = topics
     }
 
     /// Adds notifications published meanwhile (by this or another
@@ -107,7 +111,13 @@ public final class AlertOutbox {
         try producer?.send(topic: topic, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
         var logged: [String] = []
         for (hook, pending) in queued { enqueue(pending, to: hook) }
-        for name in names where webhooks[name] == nil && logReceivers.contains(name) { logged.append(name) }
+        for name in names where webhooks[name] == nil {
+            if let routed = kafkaReceivers[name] {
+                try producer?.send(topic: routed, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
+            } else if logReceivers.contains(name) {
+                logged.append(name)
+            }
+        }
         // One log line however many log receivers the routes name (it says which).
         if !logged.isEmpty {
             logger.notice("\(alert.message)", metadata: ["alert": .string(alert.id), "state": .string(state),
@@ -195,15 +205,7 @@ public final class AlertOutbox {
     /// Receiver names of every route that matches the alert's rule, scope and shop.
     func receivers(for alert: Alert) -> [String] {
         var names: [String] = []
-        for r in routes {
-            if let rules = r.rules, !rules.contains(alert.rule) { continue }
-            if let t = r.scopeType, t != alert.scope.type { continue }
-            if let shops = r.shops, !shops.contains(alert.scope.shopID) { continue }
-            if let team = r.team {
-                let inTeam = alert.scope.type == .team ? alert.scope.id == team
-                    : alert.scope.type == .agent && teams.contains { $0.name == team && $0.agents.contains(alert.scope.id ?? "") }
-                if !inTeam { continue }
-            }
+        for r in routes where teams.matches(r.core, rule: alert.rule, scope: alert.scope) {
             for n in r.receivers where !names.contains(n) { names.append(n) }
         }
         return names

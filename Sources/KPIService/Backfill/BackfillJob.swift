@@ -121,7 +121,9 @@ public struct BackfillJob {
         for tp in all {
             let part = pipeline[tp.partition]!
             let input = topics.input(named: tp.topic)!
-            part.setRange(input, from: starts[tp]!, to: ends[tp]!)
+            // Where the input's data really starts: `from`, or its first retained record when retention cut it.
+            part.setRange(input, from: starts[tp]!, to: ends[tp]!,
+                          coverage: .of(start: starts[tp]!, low: lows[tp]!, from: from?.millis))
             part.cursors[Int(input.rawValue)].stopAtTime = stopTimes[tp]
             if !part.cursors[Int(input.rawValue)].finished {
                 toAssign[tp] = starts[tp]!.readFrom
@@ -151,6 +153,10 @@ public struct BackfillJob {
         }
         if stop.isRequested { throw ServiceError(.interrupted, "Backfill interrupted after \(pipeline.tallies.consumed) of \(totalToRead) records; nothing written") }
         try pipeline.releaseAll()
+        // Time moves without events: the input's end is the clock of partitions idle by then.
+        if let end = until?.millis ?? pipeline.held.compactMap(\.work.state.lastRecordTime).max() {
+            for part in pipeline.held { part.work.inputEnded(at: end) }
+        }
         try deadLetters.flush()
         summary.consumed = pipeline.tallies.consumed
         summary.counted = pipeline.tallies.counted

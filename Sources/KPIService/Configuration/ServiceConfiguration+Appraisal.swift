@@ -7,8 +7,7 @@ extension ServiceConfiguration {
     /// Teams with their leads and quiet hours, for routing and scoring.
     public var teamDirectory: TeamDirectory {
         let quiet = alerts.quietHours.mapValues { [KPICore.QuietHours(startMinute: $0.fromMinute, endMinute: $0.toMinute)] }
-        let shopLeads = alerts.routes.filter { $0.team == nil }.flatMap(\.leads)
-        return TeamDirectory(teams: kpi.teams, quietHours: quiet, shopLeads: Array(Set(shopLeads)).sorted())
+        return TeamDirectory(teams: kpi.teams, quietHours: quiet, routes: alerts.routes.map(\.core))
     }
 
     /// The configured targets as the core's rules, in config order.
@@ -20,16 +19,11 @@ extension ServiceConfiguration {
             case .ids(let ids): scope = .ids(t.scopeType, ids)
             case .agentsOfTeam(let team): scope = .teamAgents(team)
             }
-            // Leads of routes that name this rule or this kind of scope, beyond the teams' own leads.
-            let extra = alerts.routes.filter { r in
-                r.team == nil && (r.rules?.contains(t.rule) ?? true) && (r.scopeType.map { $0 == t.scopeType } ?? true)
-                    && (r.shops == nil || t.shops == nil || !Set(r.shops!).isDisjoint(with: t.shops!))
-            }.flatMap(\.leads)
+            // Leads come from the routes that match each alert (`TeamDirectory.leads`).
             return TargetRule(
                 id: t.rule, metric: t.metric, scope: scope, shops: t.shops, window: t.window,
                 target: coreTarget(t.value, metric: t.metric), severity: t.severity.rawValue, minSample: Int64(t.minSample),
-                paceShape: t.paceShape.map { PaceShape(hourlyWeights: $0.map { $0.minorUnits(fractionDigits: 6) ?? 0 }) },
-                extraLeads: Array(Set(extra)).sorted())
+                paceShape: t.paceShape.map { PaceShape(hourlyWeights: $0.map { $0.minorUnits(fractionDigits: 6) ?? 0 }) })
         }
     }
 
@@ -40,8 +34,10 @@ extension ServiceConfiguration {
         p.closedHold = alerts.holdTimeClosed
         p.hysteresis = alerts.hysteresis.fraction
         p.repeatInterval = alerts.repeatInterval
+        p.consumerLagBound = alerts.consumerLagBound
         if let silence = alerts.noDataAfter {
-            p.noData = NoDataRule(silence: silence)
+            // Every scope that has a target (of every type a target names), and every shop.
+            p.noData = NoDataRule(scopeTypes: Set([.shop] + targets.map(\.scopeType)), silence: silence)
         } else {
             p.noData = nil
         }

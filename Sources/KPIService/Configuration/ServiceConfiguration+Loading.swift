@@ -88,11 +88,12 @@ struct ConfigDecoder {
         // kpi first: money targets need its fraction digits, targets need its teams.
         decodeKPI(reader.mapping(top, "kpi", allowed: ["time_zone", "first_weekday", "allowed_lateness", "retention",
                                                        "attribution_window", "reply_timeout", "response_within",
-                                                       "future_skew", "distinct_exact_threshold", "money"]))
+                                                       "future_skew", "idle_timeout", "distinct_exact_threshold", "max_ids_per_shop", "money"]))
         decodeTeams(top)
         decodeKafka(reader.mapping(top, "kafka", allowed: ["brokers", "group_id", "topics", "properties", "broker_timeout"]))
         decodeTargets(top)
         decodeAlerts(reader.mapping(top, "alerts", allowed: ["hold_time", "hysteresis", "repeat_interval", "no_data_after",
+                                                             "consumer_lag_bound",
                                                              "quiet_hours", "receivers", "routes"]))
         decodeScorecards(reader.mapping(top, "scorecards", allowed: nil))
         decodeStages(reader.mapping(top, "stages", allowed: nil))
@@ -205,7 +206,9 @@ struct ConfigDecoder {
         kpi.replyTimeout = reader.duration(m, "reply_timeout", default: kpi.replyTimeout, allowZero: false)
         kpi.responseWithin = reader.duration(m, "response_within", default: kpi.responseWithin)
         kpi.futureSkew = reader.duration(m, "future_skew", default: kpi.futureSkew)
+        kpi.idleTimeout = reader.duration(m, "idle_timeout", default: kpi.idleTimeout)
         kpi.distinctExactThreshold = reader.int(m, "distinct_exact_threshold", default: kpi.distinctExactThreshold, range: 0...Int.max)
+        kpi.maxIDsPerShop = reader.int(m, "max_ids_per_shop", default: kpi.maxIDsPerShop, range: 0...Int.max)
         let money = reader.mapping(m, "money", allowed: ["fraction_digits"])
         kpi.fractionDigits = reader.int(money, "fraction_digits", default: 2, range: 0...9)
         configuration.kpi = kpi
@@ -438,6 +441,8 @@ struct ConfigDecoder {
         alerts.repeatInterval = reader.duration(m, "repeat_interval", default: alerts.repeatInterval, allowZero: false)
         let noData = reader.duration(m, "no_data_after", default: .seconds(0))
         alerts.noDataAfter = noData.millis == 0 ? nil : noData
+        let lagBound = reader.int(m, "consumer_lag_bound", default: 10_000, range: 0...Int.max)
+        alerts.consumerLagBound = lagBound == 0 ? nil : Int64(lagBound)
 
         let quiet = reader.mapping(m, "quiet_hours", allowed: nil)
         for team in quiet.keys {

@@ -127,6 +127,9 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var repeatInterval: EventTime.Duration = .hours(1)
         /// Alert when a scope with a target has had no event for this long; nil: never.
         public var noDataAfter: EventTime.Duration?
+        /// Above this many records of consumer lag, a live partition's agent
+        /// and team notifications are held (an ingest problem, not theirs); nil: never.
+        public var consumerLagBound: Int64? = 10_000
         /// Per team: local times during which notifications to its leads are held back.
         public var quietHours: [String: QuietHours] = [:]
         /// Named receivers.
@@ -220,6 +223,11 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
                     leads: [String], receivers: [String]) {
             self.team = team; self.scopeType = scopeType; self.shops = shops; self.rules = rules
             self.leads = leads; self.receivers = receivers
+        }
+
+        /// What it matches and whom it tells, as the KPI core routes leads.
+        public var core: AlertRoute {
+            AlertRoute(team: team, scopeType: scopeType, shops: shops, rules: rules, leads: leads)
         }
     }
 

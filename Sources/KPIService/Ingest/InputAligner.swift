@@ -11,6 +11,11 @@ struct PendingEvent {
     var key: Range<Int>?
     /// nil: the bytes were not kept (the event cannot be refused).
     var value: Range<Int>?
+    /// Set on release: the latest event time among the other inputs' next
+    /// events that were written no later than this one (record timestamps),
+    /// `.min` when none: read already, they count for its `late` check
+    /// (`PartitionKPIState.ingest(_:recordTimestamp:seen:)`).
+    var seen: Int64 = .min
 }
 
 /// Orders one partition's events across the three co-partitioned input topics
@@ -23,6 +28,15 @@ struct PendingEvent {
 /// still running has a buffered head to compare with; an input that has ended
 /// (backfill) or is idle (live) is not waited for. Ties go to the topic order
 /// orders < chats < traffic, so the merge is deterministic.
+///
+/// Merging by event time moves an old record ahead of newer ones of the
+/// other inputs that were written before it: a record 41 days behind its
+/// stream, sent after the shop's first page views, would otherwise be
+/// counted first, before anything set the partition's watermark, and open
+/// windows no retention holds. So each released event carries, in `seen`,
+/// the newest event time of the other inputs' next records written no later
+/// than it (by record timestamp): what the partition had already been sent
+/// when this record came, and judged `late` against.
 struct InputAligner {
     /// Events buffered per chunk; a chunk's events and bytes stay below
     /// malloc's mmap threshold, and recycled chunks keep their capacity.
@@ -94,6 +108,15 @@ struct InputAligner {
                 }
             }
             guard best >= 0 else { return }
+            var seen = Int64.min
+            if let written = events[best][0][heads[best]].recordTimestamp?.millis {
+                for i in 0..<3 where i != best && counts[i] > 0 {
+                    if let w = events[i][0][heads[i]].recordTimestamp?.millis, w <= written {
+                        seen = max(seen, events[i][0][heads[i]].event.time.millis)
+                    }
+                }
+            }
+            events[best][0][heads[best]].seen = seen
             let ahead = heads[best] + PartitionKPIState.prefetchDistance, first = events[best][0].count
             // Through buffer pointers: the event is lent, not copied out.
             if ahead < first {

@@ -22,8 +22,14 @@ final class PartitionWork {
     private var scores: ScoreBook?
     private let tickMillis: Int64
     private var lastTick: Int64?
+    /// `KPIConfiguration.idleTimeout` and `allowedLateness`, in ms.
+    private let idleMillis: Int64
+    private let latenessMillis: Int64
     /// Alert notifications in the order they were raised, not yet taken.
     private(set) var raised: [Alert] = []
+    /// Grows whenever the alert book may list something else (an evaluated
+    /// tick, a resume): the live service lists the book again when it moved.
+    private(set) var bookVersion = 0
 
     /// `emits`: snapshots are drained as they change (live); false: only
     /// taken at the end (`finalSnapshots`, a backfill).
@@ -33,6 +39,8 @@ final class PartitionWork {
         self.alerts = alerts ?? AlertBook(rules: [], policy: AlertPolicy(), teams: TeamDirectory(teams: []), zone: state.zone)
         self.scores = scores
         self.tickMillis = max(1, tick.millis)
+        self.idleMillis = state.configuration.idleTimeout.millis
+        self.latenessMillis = state.configuration.allowedLateness.millis
         self.state.tracksEmissions = emits
         if let alerts { self.state.watch = alerts.watch }
     }
@@ -41,8 +49,22 @@ final class PartitionWork {
     func prefetch(_ event: borrowing ShopEvent) { state.prefetch(event) }
 
     /// Counts one event, then evaluates the alerts when the watermark crossed a tick.
-    func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, consumerLag: Int64 = 0) -> IngestOutcome {
-        let outcome = state.ingest(event, recordTimestamp: recordTimestamp)
+    /// `seen`: see `PartitionKPIState.ingest(_:recordTimestamp:seen:)`.
+    ///
+    /// A record that comes after a gap of `idleTimeout` since the partition's
+    /// previous one (record timestamps) first moves time on to its own
+    /// timestamp − the allowed lateness, as a consumer reading the records as
+    /// they were written would have (the partition was idle meanwhile): a
+    /// replay or a backfill closes days, fires no-data alerts and turns paced
+    /// targets red where the live service did.
+    func ingest(_ event: ShopEvent, recordTimestamp: EventTime?, seen: Int64 = .min, consumerLag: Int64 = 0) -> IngestOutcome {
+        if let r = recordTimestamp?.millis, r > state.lastRecordTime ?? .min {
+            if idleMillis > 0, let last = state.lastRecordTime, r - last >= idleMillis {
+                advanceTime(to: EventTime(millis: r - latenessMillis), consumerLag: consumerLag)
+            }
+            state.lastRecordTime = r
+        }
+        let outcome = state.ingest(event, recordTimestamp: recordTimestamp, seen: seen)
         if appraises, let wm = state.watermark {
             let tick = CivilTime.floorDiv(wm.millis, tickMillis)
             if tick != lastTick {
@@ -53,8 +75,36 @@ final class PartitionWork {
         return outcome
     }
 
+    /// Moves the partition's time on without events (never back): the
+    /// watermark to `target`, crossing each evaluation tick on the way as
+    /// events would have, so that holds, repeats and no-data alerts fall due
+    /// at the ticks they would in a stream. Nothing before the first event.
+    func advanceTime(to target: EventTime, consumerLag: Int64 = 0) {
+        guard let wm = state.watermark, target > wm else { return }
+        if appraises {
+            var tick = CivilTime.floorDiv(wm.millis, tickMillis) + 1
+            let end = CivilTime.floorDiv(target.millis, tickMillis)
+            while tick <= end {
+                state.advanceWatermark(to: EventTime(millis: tick * tickMillis))
+                lastTick = tick
+                evaluateTick(consumerLag: consumerLag)
+                tick += 1
+            }
+        }
+        state.advanceWatermark(to: target)
+    }
+
+    /// The input's end (a backfill's `--until`, else its last record) plays
+    /// the consumer's clock: a partition idle by then (its last record
+    /// `idleTimeout` or more before it) has its time moved on to it.
+    func inputEnded(at end: Int64) {
+        guard idleMillis > 0, let last = state.lastRecordTime, end - last >= idleMillis else { return }
+        advanceTime(to: EventTime(millis: end - latenessMillis))
+    }
+
     /// Feeds what changed to the alert book and evaluates at the watermark's tick.
     private func evaluateTick(consumerLag: Int64) {
+        bookVersion &+= 1
         alerts.take(from: &state)
         raised.append(contentsOf: alerts.advance(watermark: state.watermark, consumerLag: consumerLag))
     }
@@ -73,7 +123,23 @@ final class PartitionWork {
             batch.append(contentsOf: again)
             batch.sort(by: KPISnapshot.outputOrder)
         }
-        scores?.annotate(&batch)
+        if let stale = scores?.annotate(&batch), !stale.isEmpty, scores?.anyFollowsShopSales == true {
+            // A payout on the shop's month sales follows them: its agent's month is emitted again.
+            let fresh = Set(batch.map(WindowKey.init))
+            var keys: [WindowKey] = []
+            for shopMonth in stale {
+                for agent in state.scopes(ofShop: shopMonth.scope.shopID, type: .agent)
+                where scores!.followsShopSales(agent: agent.id ?? "") {
+                    let key = WindowKey(scope: agent, type: .month, start: shopMonth.start)
+                    if !fresh.contains(key) { keys.append(key) }
+                }
+            }
+            var again = state.reissue(keys, emittedAt: emittedAt)
+            alerts.annotate(&again)
+            scores?.annotate(&again)
+            batch.append(contentsOf: again)
+            batch.sort(by: KPISnapshot.outputOrder)
+        }
         return batch
     }
 
@@ -85,6 +151,11 @@ final class PartitionWork {
         scores?.annotate(&all)
         return all
     }
+
+    /// Every alert of the book not idle as of its last tick (pending,
+    /// firing, including those whose notification is held by quiet hours or
+    /// inhibition, and resolved), in output order: `GET /api/v1/alerts`.
+    func currentAlerts() -> [Alert] { appraises ? alerts.alerts : [] }
 
     /// The alert notifications raised since the last call.
     func takeAlerts() -> [Alert] {
@@ -111,6 +182,7 @@ final class PartitionWork {
             scores?.annotate(&current)
         }
         guard appraises else { return }
+        bookVersion &+= 1
         alerts.restore(delivered)
         if !appraisal.isEmpty {
             do {

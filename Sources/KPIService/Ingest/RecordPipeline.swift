@@ -18,6 +18,33 @@ struct InputCursor {
     var readNext: Int64?
     /// The offset after the last record given to the KPI state.
     var releasedNext: Int64?
+    /// Where the input's data is known to start (`InputCoverage`).
+    var coverage = InputCoverage.since(nil)
+    /// The first record read tells where the data starts (`coverage` is `.firstRecord`).
+    var learnsCoverage = false
+}
+
+/// How far back one input partition's data reaches, for the snapshots'
+/// `complete` flag: a window is complete only when every input of its
+/// partition reached back to its start.
+enum InputCoverage: Equatable {
+    /// Everything from this event time on is read (nil: all of it, from the topic's beginning).
+    case since(Int64?)
+    /// Retention deleted records before the first one still there: the data
+    /// starts at the first record read (its timestamp), and not before
+    /// `atLeast` (where reading was asked to start). Unknown until it is read.
+    case firstRecord(atLeast: Int64?)
+
+    /// Where reading from `start` covers, given the partition's first
+    /// retained offset `low` and the time reading was asked to start from
+    /// (nil: from the beginning): when it starts at `low` and records were
+    /// deleted before it (`low > 0`), only the first record read can tell.
+    static func of(start: StartPosition, low: Int64, from: Int64?) -> InputCoverage {
+        start.readFrom <= low && low > 0 ? .firstRecord(atLeast: from) : .since(from)
+    }
+
+    /// Coverage while the first record is not read yet: every window is incomplete.
+    static let unknown: Int64 = 1 << 50
 }
 
 /// How a partition's buffered events are handed to its KPI state.
@@ -40,6 +67,8 @@ final class PipelinePartition {
     var shape: ReleaseShape
     /// Records of it came in the current poll.
     var touched = false
+    /// When a record of it was last read (or it was added): how long its inputs have been idle.
+    var lastReadAt = ContinuousClock.now
     /// The latest event time buffered so far (for `PartitionKPIState.mayRefuse`).
     var latestFed = EventTime(millis: .min)
     /// Inputs paused because they ran ahead of the others (bit per `InputTopic.rawValue`).
@@ -52,8 +81,9 @@ final class PipelinePartition {
         self.aligner = InputAligner(pool: pool)
     }
 
-    /// Sets where an input is read from and to; an input with nothing to read is settled.
-    func setRange(_ input: InputTopic, from start: StartPosition, to end: Int64) {
+    /// Sets where an input is read from and to, and how far back what it
+    /// reads covers; an input with nothing to read is settled.
+    func setRange(_ input: InputTopic, from start: StartPosition, to end: Int64, coverage: InputCoverage = .since(nil)) {
         let i = Int(input.rawValue)
         cursors[i].readNext = start.readFrom
         cursors[i].stopAt = end
@@ -62,6 +92,36 @@ final class PipelinePartition {
             cursors[i].finished = true
             aligner.settled[i] = true
         }
+        cursors[i].coverage = coverage
+        if case .firstRecord = coverage { cursors[i].learnsCoverage = true }
+        updateCoverage()
+    }
+
+    /// Where the partition's input is known to start, besides its inputs'
+    /// own coverage (a checkpoint's).
+    var baseCoverage: Int64?
+
+    /// The first record read from an input (its timestamp): where its data starts.
+    func learnCoverage(_ input: InputTopic, firstRecordAt time: Int64?) {
+        let i = Int(input.rawValue)
+        cursors[i].learnsCoverage = false
+        guard case .firstRecord(let atLeast) = cursors[i].coverage else { return }
+        cursors[i].coverage = .since(max(time ?? InputCoverage.unknown, atLeast ?? .min))
+        updateCoverage()
+    }
+
+    /// The KPI state's coverage: the latest start of its inputs (and of the base).
+    func updateCoverage() {
+        var start = baseCoverage
+        for c in cursors {
+            let t: Int64? = switch c.coverage {
+            case .since(let t): t
+            case .firstRecord: InputCoverage.unknown
+            }
+            if let t { start = max(start ?? t, t) }
+        }
+        let coverage = start.map(EventTime.init(millis:))
+        if work.state.coverageStart != coverage { work.state.coverageStart = coverage }
     }
 
     /// Whether every input has delivered all that is wanted of it.
@@ -168,6 +228,7 @@ final class RecordPipeline {
     /// are ignored.
     func feed(_ batch: ConsumerBatch) throws {
         consumedInPoll = [0, 0, 0]
+        let now = ContinuousClock.now
         // The input of the previous record's topic (records come in runs of one topic).
         var lastTopic = "", lastInput = InputTopic.orders
         for i in 0..<batch.count {
@@ -182,7 +243,8 @@ final class RecordPipeline {
             guard !part.cursors[k].finished, r.offset < part.cursors[k].stopAt else { continue }
             part.cursors[k].readNext = r.offset + 1
             part.aligner.settled[k] = false
-            if !part.touched { part.touched = true; touchedList.append(r.partition) }
+            if part.cursors[k].learnsCoverage { part.learnCoverage(input, firstRecordAt: r.timestampMillis) }
+            if !part.touched { part.touched = true; part.lastReadAt = now; touchedList.append(r.partition) }
             defer {
                 if r.offset + 1 >= part.cursors[k].stopAt { finish(part, input) }
             }
@@ -216,6 +278,7 @@ final class RecordPipeline {
                     throw futureOfAppendTime(event, appended)
                 }
                 let keep = part.work.state.mayRefuse(event, recordTimestamp: recordTime, latestSeen: part.latestFed)
+                    || part.work.state.mayRefuseIDs(event, buffered: part.aligner.buffered)
                 if event.time > part.latestFed { part.latestFed = event.time }
                 part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value,
                                     keepBytes: keep)
@@ -303,7 +366,7 @@ final class RecordPipeline {
         let p = part.number
         try part.aligner.release(upcoming: { work.prefetch($0) }) { pending, input, arena in
             part.cursors[Int(input.rawValue)].releasedNext = pending.offset + 1
-            switch work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, consumerLag: consumerLag) {
+            switch work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, seen: pending.seen, consumerLag: consumerLag) {
             case .counted: tallies.counted += 1
             case .duplicate: tallies.duplicates += 1
             case let outcome:
@@ -357,6 +420,9 @@ final class RecordPipeline {
         }
         if outcome == .sumOverflow {
             return (.sumOverflow, "its amount would take a sum of shop \"\(pending.event.shopID)\" past what can be counted exactly")
+        }
+        if outcome == .tooManyIDs {
+            return (.tooManyIDs, "shop \(pending.event.shopID) already has kpi.max_ids_per_shop (\(configuration.maxIDsPerShop)) distinct ids of the agent, channel or campaign this event names anew: counted nowhere")
         }
         let watermark = watermark.map(text) ?? "none"
         return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")

@@ -65,7 +65,15 @@ public final class LiveIngester {
     private let zone: ZoneRules
     private let appraisal: ServiceConfiguration
     private let pipeline: RecordPipeline
+    /// `alerts.consumer_lag_bound` is set: the alert books are given the lag.
+    private let inhibitsByLag: Bool
     private var lifecycles: [Int32: PartitionLifecycle] = [:]
+    /// The input topics' partition count (read at start; written in each checkpoint).
+    private var inputPartitions: Int32?
+    /// An error that ends `run` (raised where it cannot be thrown, e.g. in a restore).
+    private var fatal: ServiceError?
+    /// Per partition, the `PartitionWork.bookVersion` last listed to `hooks.alertBook`.
+    private var listedBook: [Int32: Int] = [:]
     /// Per partition replaying: the input offsets it started at and the end
     /// offsets taken then (it is live once processed up to them).
     private var replayFrom: [Int32: [Int64]] = [:]
@@ -101,6 +109,7 @@ public final class LiveIngester {
         a.kpi = settings.kpi
         a.kafka.topics = settings.topics
         appraisal = a
+        inhibitsByLag = a.alertPolicy.consumerLagBound != nil
         // A record waits in the producer until the broker takes it, however
         // long it is away (librdkafka's default drops it after 5 minutes):
         // an outage delays snapshots, alerts and checkpoints, never loses them.
@@ -152,6 +161,7 @@ public final class LiveIngester {
         guard Set(counts.values).count == 1 else {
             throw ServiceError(.notCoPartitioned, "The input topics must be co-partitioned (same partition count, keyed by shop_id), but have \(settings.topics.inputs.map { "\($0): \(counts[$0]!)" }.joined(separator: ", "))")
         }
+        inputPartitions = counts.values.first
         // Output topics nobody wrote to yet (a first start) read as empty;
         // say so, since a wrong name in the config looks the same.
         let outputs = [settings.topics.state, settings.topics.alerts]
@@ -167,6 +177,10 @@ public final class LiveIngester {
         var lastLag = ContinuousClock.now
         hooks.assignmentPending(true)
         while !stop.isRequested {
+            if let fatal {
+                try? consumer.close()
+                throw fatal
+            }
             try pollOnce()
             if retryRestoreAt.map({ ContinuousClock.now >= $0 }) ?? true { restorePending() }
             // A broker that is away (paused, dead, unreachable) makes writes
@@ -188,6 +202,7 @@ public final class LiveIngester {
                 hooks.lag(lags.map { TopicPartitionLag(topic: $0.key.topic, partition: $0.key.partition, lag: $0.value) })
                 checkBroker(consumer.brokerHealth)
                 if let outbox { hooks.webhooks(outbox.deliveryCounts) }
+                advanceIdlePartitions()
             }
         }
         // Graceful stop: emit what changed, acknowledge, leave the group (the
@@ -239,14 +254,47 @@ public final class LiveIngester {
                 part.shape = .eachPoll
             }
         }
-        // The consumer lag is not given to the alerts (no inhibition by lag yet):
-        // a restore replays far behind the end, and its alerts must be a backfill's.
-        for p in try pipeline.release() { progressed(p) }
+        // Lag inhibition (alerts.consumer_lag_bound) counts only for live
+        // partitions: a restore replays far behind the end by design, and its
+        // alerts must be a backfill's; once live, a lag means records wait.
+        let lag = inhibitionLag()
+        for p in try pipeline.release(consumerLag: { lag[$0] ?? 0 }) { progressed(p) }
         // A replay's input that races ahead of its partition's others (days of
         // traffic in one fetch) waits for them: what aligning holds stays bounded.
         let (pause, resume) = pipeline.flowControl()
         if !pause.isEmpty { try consumer.pause(pause) }
         if !resume.isEmpty { try consumer.resume(resume) }
+    }
+
+    /// Per live partition, its consumer lag (its three inputs together, from
+    /// the latest librdkafka statistics), for the alert books' inhibition.
+    private func inhibitionLag() -> [Int32: Int64] {
+        guard inhibitsByLag, let consumer else { return [:] }
+        var out: [Int32: Int64] = [:]
+        for (tp, l) in consumer.lag where settings.topics.input(named: tp.topic) != nil && lifecycles[tp.partition]?.phase == .live {
+            out[tp.partition, default: 0] += l
+        }
+        return out
+    }
+
+    /// Time moves without events (Flink's idleness, Kafka Streams' wall-clock
+    /// punctuation): a live partition whose inputs are at their end and have
+    /// delivered nothing for `kpi.idle_timeout` has its watermark moved on
+    /// to the consumer's clock − the allowed lateness, so its days close, a
+    /// paced target turns red and a no-data alert fires although its shops
+    /// send nothing. Only while a broker answers: a consumer cut off from the
+    /// cluster cannot tell a quiet shop from a lost one.
+    private func advanceIdlePartitions() {
+        let idle = Duration.milliseconds(settings.kpi.idleTimeout.millis)
+        guard idle > .zero, let consumer, consumer.brokersAnswering() else { return }
+        let now = ContinuousClock.now
+        let target = clock() - settings.kpi.allowedLateness
+        for part in pipeline.held where lifecycles[part.number]?.phase == .live {
+            guard now - part.lastReadAt >= idle, part.aligner.buffered == 0, part.aligner.settled.allSatisfy({ $0 }),
+                  let before = part.work.state.watermark, target > before else { continue }
+            part.work.advanceTime(to: target)
+            hooks.partitionProgress(part.number, part.work.state.watermark, 1)
+        }
     }
 
     /// After a partition's events were counted: its progress, and whether its replay is done.
@@ -274,6 +322,10 @@ public final class LiveIngester {
             switch action {
             case .goLive:
                 pipeline[p]?.shape = .eachPoll
+                // Its watermark and progress from the moment it is live (a restore with nothing to replay counts no event).
+                if let part = pipeline[p] { hooks.partitionProgress(p, part.work.state.watermark, 1) }
+                // Replayed: every window that can be emitted again is held.
+                pipeline[p]?.work.state.settleRevisionFloors()
                 replayFrom[p] = nil
                 replayTo[p] = nil
                 reportAssignment()
@@ -283,6 +335,8 @@ public final class LiveIngester {
                 retryRestoreAt = retryRestoreAt.map { min($0, at) } ?? at
             case .drop:
                 pipeline.remove(p)
+                listedBook[p] = nil
+                hooks.alertBook(p, [])
                 lifecycles[p] = nil
                 replayFrom[p] = nil
                 replayTo[p] = nil
@@ -317,8 +371,22 @@ public final class LiveIngester {
         }
         try publish(all)
         try notify(alerts)
+        listBooks()
         // What was aggregated and emitted is processed: acknowledge it (committed by auto-commit).
         try storeOffsets(of: emitted)
+    }
+
+    /// Gives the HTTP side each partition's alert book as it stands, when it
+    /// may have changed since it was last listed (off the hot path: once per
+    /// emit, and only for books that evaluated a tick).
+    private func listBooks() {
+        for part in pipeline.held where listedBook[part.number] != part.work.bookVersion {
+            listedBook[part.number] = part.work.bookVersion
+            let listed = part.work.currentAlerts().map { a in
+                (id: a.id, state: a.state.name, json: AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone))
+            }
+            hooks.alertBook(part.number, listed)
+        }
     }
 
     private func publish(_ snapshots: [KPISnapshot]) throws {
@@ -345,7 +413,7 @@ public final class LiveIngester {
             try checkpoints.write(PartitionCheckpoint(
                 partition: p, generation: generation, state: part.work.state.checkpoint(),
                 nextOffsets: InputTopic.allCases.map { part.processedUpTo($0) ?? replayFrom[p]?[Int($0.rawValue)] ?? 0 },
-                appraisal: part.work.appraisalCheckpoint()))
+                appraisal: part.work.appraisalCheckpoint(), inputPartitions: inputPartitions))
         }
     }
 
@@ -383,6 +451,12 @@ public final class LiveIngester {
 
     /// New partitions (assigned paused): their restore points are read after the poll.
     private func assigned(_ tps: [TopicPartition]) {
+        // Assigned again without a revocation first (eager rebalancing always
+        // revokes, but a lost session may not say so): what this member holds
+        // of it is given up and the partition restored afresh, since the
+        // assignment reset its position and paused it.
+        let again = tps.filter { lifecycles[$0.partition] != nil }
+        if !again.isEmpty { revoking(again) }
         hooks.assignmentPending(false)
         if tps.isEmpty && lifecycles.isEmpty {
             rdkafkaRestoreLog("the group assigned no partitions to this member (it has more members than partitions)")
@@ -413,12 +487,21 @@ public final class LiveIngester {
             // run (or member) did not deliver: these partitions' are delivered now.
             let read = try checkpoints?.readAll() ?? [:]
             let stored = settings.restoreFromCheckpoints ? read : [:]
+            // Checkpoints of another partition count hold other shops under the same numbers: refuse.
+            if let now = inputPartitions, let refusal = PartitionCheckpoint.partitionCountMismatch(
+                Array(stored.values), inputPartitions: now, stateTopic: topics.state, inputs: topics.inputs) {
+                fatal = refusal
+                return
+            }
             outbox?.redeliver(checkpoints?.pendingDeliveries.filter { pending.contains($0.partition) } ?? [])
             // What was already notified (by us before a restart, or by the
             // member that had these partitions), so nobody is paged twice.
             let published = try AlertOutbox.readPublished(topic: topics.alerts, bootstrap: settings.kafka,
                                                           zone: TimeZone(identifier: settings.kpi.timeZoneID)!)
             outbox?.remember(published)
+            // The revisions already published: each window continues above its own.
+            let floors = settings.publishSnapshots
+                ? try PublishedRevisions.read(topic: topics.snapshots, configuration: settings.kafka) : [:]
             // Without a usable checkpoint: replay from the start of the oldest
             // window still retained (the month `retention.months` back).
             let horizon = restoreHorizon()
@@ -438,33 +521,41 @@ public final class LiveIngester {
             var seeks: [TopicPartition: Int64] = [:]
             for p in pending {
                 var starts: [StartPosition] = []
+                var coverage: [InputCoverage] = []
                 let work: PartitionWork
                 if let (state, c) = states[p], let c {
                     work = appraisal.partitionWork(state: state)
                     work.resume(appraisal: c.appraisal, delivered: Array(published.values), at: clock())
                     for input in InputTopic.allCases {
                         let low = watermarks[TopicPartition(topics.name(of: input), p)]!.low
-                        starts.append(.offset(max(c.nextOffsets[Int(input.rawValue)], low)))
+                        let next = c.nextOffsets[Int(input.rawValue)]
+                        starts.append(.offset(max(next, low)))
+                        // Retention deleted records the checkpoint does not cover: the data resumes at the first one left.
+                        coverage.append(next < low ? .firstRecord(atLeast: nil) : .since(nil))
                     }
                     hooks.restoreStarted(p, .checkpoint)
+                    // Served from now on (the API), not published again.
+                    hooks.restored(work.finalSnapshots(emittedAt: clock()))
                     rdkafkaRestoreLog("partition \(p): restoring from checkpoint generation \(c.generation) at offsets \(c.nextOffsets.map(String.init).joined(separator: ","))")
                 } else {
-                    for input in InputTopic.allCases { starts.append(horizonStarts[TopicPartition(topics.name(of: input), p)]!) }
-                    // A topic whose retention no longer reaches the horizon: windows before its data are incomplete.
-                    let truncated = InputTopic.allCases.contains { input in
+                    for input in InputTopic.allCases {
                         let tp = TopicPartition(topics.name(of: input), p)
-                        return watermarks[tp]!.low > 0 && starts[Int(input.rawValue)].readFrom == watermarks[tp]!.low
+                        starts.append(horizonStarts[tp]!)
+                        // A topic whose retention no longer reaches the horizon: windows before its first record are incomplete.
+                        coverage.append(.of(start: horizonStarts[tp]!, low: watermarks[tp]!.low, from: nil))
                     }
-                    let state = try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: truncated ? horizon : nil)
+                    let state = try PartitionKPIState(partition: p, configuration: settings.kpi, coverageStart: nil)
                     work = appraisal.partitionWork(state: state)
                     hooks.restoreStarted(p, .replay)
                 }
+                work.state.revisionFloors = floors
                 let part = pipeline.add(p, work: work, shape: .runs)
+                part.baseCoverage = work.state.coverageStart?.millis
                 var from: [Int64] = [], to: [Int64] = []
                 for input in InputTopic.allCases {
                     let tp = TopicPartition(topics.name(of: input), p)
                     let start = starts[Int(input.rawValue)], end = watermarks[tp]!.high
-                    part.setRange(input, from: start, to: .max)
+                    part.setRange(input, from: start, to: .max, coverage: coverage[Int(input.rawValue)])
                     // Nothing to replay: do not hold the other inputs back waiting for it.
                     if start.readFrom >= end { part.aligner.settled[Int(input.rawValue)] = true }
                     from.append(start.readFrom)
@@ -481,6 +572,8 @@ public final class LiveIngester {
             try consumer.seek(seeks)
             try consumer.resume(Array(seeks.keys))
             reportAssignment()
+            // The books resumed from checkpoints are served at once.
+            listBooks()
         } catch {
             for p in pending { perform(lifecycles[p]?.restoreFailed("\(error)") ?? [], p) }
             for p in pending where pipeline[p] != nil { pipeline.remove(p) }
@@ -513,11 +606,19 @@ public final class LiveIngester {
             try publish(out)
             try notify(alerts)
             try writeCheckpoints(flush)
-            try storeOffsets()
-            try consumer?.commit()
+            // The checkpoint acknowledged before the next owner reads it.
             try producer.flush()
         } catch {
             rdkafkaRestoreLog("flush on revoke failed: \(error)")
+        }
+        do {
+            try storeOffsets()
+            try consumer?.commit()
+        } catch {
+            // A group already rebalancing refuses commits; the checkpoints
+            // just written hold the same offsets, and the next owner restores
+            // from them. Only the group's committed offsets (its lag) lag.
+            rdkafkaRestoreLog("offsets not committed on revoke (the checkpoint holds them): \(error)")
         }
         for (p, actions) in dropped { perform(actions, p) }
         // Eager rebalancing (and a lost session) takes every partition

@@ -13,10 +13,15 @@ public struct PartitionCheckpoint: Sendable, Equatable {
     public var nextOffsets: [Int64]
     /// The alert book's checkpoint (empty without alerts).
     public var appraisal: [UInt8]
+    /// The input topics' partition count when it was written (nil: written
+    /// before the count was kept). Checkpoints are keyed by partition number,
+    /// and which partition a shop's records go to depends on the count.
+    public var inputPartitions: Int32?
 
-    public init(partition: Int32, generation: Int64, state: [UInt8], nextOffsets: [Int64], appraisal: [UInt8] = []) {
+    public init(partition: Int32, generation: Int64, state: [UInt8], nextOffsets: [Int64], appraisal: [UInt8] = [],
+                inputPartitions: Int32? = nil) {
         self.partition = partition; self.generation = generation; self.state = state
-        self.nextOffsets = nextOffsets; self.appraisal = appraisal
+        self.nextOffsets = nextOffsets; self.appraisal = appraisal; self.inputPartitions = inputPartitions
     }
 }
 
@@ -31,6 +36,8 @@ public struct PartitionCheckpoint: Sendable, Equatable {
 /// generation's chunks. A reader trusts only a manifest whose chunks are all
 /// there and match the checksum, so a crash mid-write leaves the previous
 /// checkpoint in force (its chunks are deleted only after the new manifest).
+/// The manifest also names the input topics' partition count
+/// (`partitions=N`): a checkpoint of another count is refused on restore.
 public final class CheckpointStore {
     public let topic: String
     private let producer: KafkaProducer
@@ -63,7 +70,7 @@ public final class CheckpointStore {
             let chunk = Array(bytes[min(bytes.count, i * chunkBytes)..<min(bytes.count, (i + 1) * chunkBytes)])
             try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)/g\(c.generation)/\(i)".utf8), value: chunk)
         }
-        let manifest = "kpi-checkpoint v1 generation=\(c.generation) chunks=\(count) bytes=\(bytes.count) hash=\(bytes.withUnsafeBytes { StableHash.hash(bytes: $0) }) offsets=\(c.nextOffsets.map(String.init).joined(separator: ",")) appraisal=\(c.appraisal.count)"
+        let manifest = "kpi-checkpoint v1 generation=\(c.generation) chunks=\(count) bytes=\(bytes.count) hash=\(bytes.withUnsafeBytes { StableHash.hash(bytes: $0) }) offsets=\(c.nextOffsets.map(String.init).joined(separator: ",")) appraisal=\(c.appraisal.count)\(c.inputPartitions.map { " partitions=\($0)" } ?? "")"
         try producer.send(topic: topic, partition: 0, key: Array("p\(c.partition)".utf8), value: Array(manifest.utf8))
         // Queued in order on one partition: whenever it is delivered, the
         // manifest follows its chunks. The generation it replaces is deleted
@@ -134,6 +141,25 @@ public final class CheckpointStore {
         let appraisalCount = fields["appraisal"].flatMap { Int($0) } ?? 0
         guard (0...size).contains(appraisalCount) else { return nil }
         return PartitionCheckpoint(partition: p, generation: generation, state: Array(state[..<(size - appraisalCount)]),
-                                   nextOffsets: offsets, appraisal: Array(state[(size - appraisalCount)...]))
+                                   nextOffsets: offsets, appraisal: Array(state[(size - appraisalCount)...]),
+                                   inputPartitions: fields["partitions"].flatMap { Int32($0) })
+    }
+}
+
+extension PartitionCheckpoint {
+    /// The refusal when checkpoints were written for another partition count
+    /// than the input topics have now; nil when they agree (or the count was not kept).
+    static func partitionCountMismatch(_ checkpoints: [PartitionCheckpoint], inputPartitions now: Int32, stateTopic: String,
+                                       inputs: [String]) -> ServiceError? {
+        let counts = Set(checkpoints.compactMap(\.inputPartitions)).subtracting([now])
+        guard let then = counts.sorted().first else { return nil }
+        return ServiceError(.checkpoint, """
+            The state topic \(stateTopic) holds checkpoints written when the input topics had \(then) partitions; \
+            \(inputs.joined(separator: ", ")) have \(now) now. Checkpoints are kept per partition number, and a \
+            shop's partition changed with the count: restoring them would split its state. Either give the input \
+            topics \(then) partitions again, or rebuild the state from the inputs: point kafka.topics.state at a new, \
+            empty topic (or delete the records of \(stateTopic)) and start again; every partition is then replayed \
+            from the inputs (kpi.retention back).
+            """)
     }
 }

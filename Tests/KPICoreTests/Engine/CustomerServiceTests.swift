@@ -142,6 +142,30 @@ import Testing
         #expect(state.metric("answer_ratio", .agent, "a1", .day, "2026-11-21") == "0")
     }
 
+    /// kpis.md `first_response_s`: the first turn belongs to the agent who
+    /// answered it (a session handed from a1 to a2 before any reply counts
+    /// for a2); the session stays a1's. An earlier reply arriving later
+    /// moves it back.
+    @Test func firstResponseBelongsToTheReplyingAgent() {
+        var e = Events()
+        var state = makeState(Self.config)
+        state.ingest([
+            e.chat(local(2026, 11, 21, 10), session: "S", buyer: "b", agent: "a1", from: .buyer),
+            e.chat(local(2026, 11, 21, 10, 0, 30), session: "S", buyer: "b", agent: "a2", from: .agent),
+        ])
+        #expect(state.metric("sessions", .agent, "a1") == "1")
+        #expect(state.metric("first_response_s", .agent, "a1") == "null")
+        #expect(state.metric("sessions", .agent, "a2") == "0")
+        #expect(state.metric("first_response_s", .agent, "a2") == "30")
+        #expect(state.metric("first_response_s", .team, "T1") == "30")
+        #expect(state.metric("first_response_s", .shop, nil) == "30")
+        // a1 had answered at 10:00:10 (the record arrives late): the first turn is a1's, 10 s.
+        state.ingest([e.chat(local(2026, 11, 21, 10, 0, 10), session: "S", buyer: "b", agent: "a1", from: .agent)])
+        #expect(state.metric("first_response_s", .agent, "a1") == "10")
+        #expect(state.metric("first_response_s", .agent, "a2") == "null")
+        #expect(state.metric("first_response_s", .shop, nil) == "10")
+    }
+
     @Test func inquiryConversionCountsPaymentsAfterTheWindowEnds() {
         var e = Events()
         var state = makeState()

@@ -34,7 +34,7 @@ enum Hand {
     static func money(_ minor: Int64) -> MetricValue { .money(Money(minorUnits: minor)) }
 
     static let cs = KPIConfiguration.Team(name: "cs-a", agents: ["a1", "a3"], leads: ["lead-cs-1"])
-    static let teams = TeamDirectory(teams: [cs], shopLeads: ["lead-ops"])
+    static let teams = TeamDirectory(teams: [cs], routes: [AlertRoute(scopeType: .shop, leads: ["lead-ops"])])
 
     static let salesRule = TargetRule(id: "shop-sales", metric: "sales", scope: .every(.shop), window: .day,
                                       target: .money(Money(minorUnits: 1_000_000)))   // 10000.00 per day

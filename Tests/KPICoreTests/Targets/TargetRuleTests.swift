@@ -108,13 +108,21 @@ import Testing
         #expect(d.problems().map(\.description) == [#"quiet_hours.cs-q: unknown team "cs-q""#])
     }
 
+    /// An alert's leads: its teams' leads, then those of every route that
+    /// matches it (rule, scope type, shops, team), and no others.
     @Test func leadRouting() {
         let d = TeamDirectory(teams: [Hand.cs, .init(name: "cs-night", agents: ["a3"], leads: ["lead-cs-2", "lead-cs-1"])],
-                              shopLeads: ["lead-ops"])
-        #expect(d.leads(for: Hand.agent("a3")) == ["lead-cs-1", "lead-cs-2"])
-        #expect(d.leads(for: Hand.agent("a1"), extra: ["boss"]) == ["lead-cs-1", "boss"])
-        #expect(d.leads(for: Scope(type: .team, shopID: "s1", id: "cs-night")) == ["lead-cs-2", "lead-cs-1"])
-        #expect(d.leads(for: Hand.shop()) == ["lead-ops"])
-        #expect(d.leads(for: Hand.agent("a9")).isEmpty)
+                              routes: [AlertRoute(scopeType: .shop, rules: ["shop-sales"], leads: ["lead-ops"]),
+                                       AlertRoute(shops: ["s2"], leads: ["lead-s2"]),
+                                       AlertRoute(team: "cs-night", rules: ["cs-first-response"], leads: ["night-manager"])])
+        #expect(d.leads(for: Hand.agent("a3"), rule: "x") == ["lead-cs-1", "lead-cs-2"])
+        #expect(d.leads(for: Hand.agent("a3"), rule: "cs-first-response") == ["lead-cs-1", "lead-cs-2", "night-manager"])
+        #expect(d.leads(for: Hand.agent("a1"), rule: "cs-first-response", extra: ["boss"]) == ["lead-cs-1", "boss"])
+        #expect(d.leads(for: Scope(type: .team, shopID: "s1", id: "cs-night"), rule: "x") == ["lead-cs-2", "lead-cs-1"])
+        #expect(d.leads(for: Hand.shop(), rule: "shop-sales") == ["lead-ops"])
+        #expect(d.leads(for: Hand.shop(), rule: "shop-bounce").isEmpty)          // the ops route names other rules
+        #expect(d.leads(for: Scope(type: .channel, shopID: "s1", id: "search"), rule: "shop-sales").isEmpty)
+        #expect(d.leads(for: Scope(type: .shop, shopID: "s2"), rule: "shop-bounce") == ["lead-s2"])
+        #expect(d.leads(for: Hand.agent("a9"), rule: "x").isEmpty)
     }
 }

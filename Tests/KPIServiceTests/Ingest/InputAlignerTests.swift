@@ -60,6 +60,29 @@ import Testing
         #expect(a.buffered == 0)
     }
 
+    /// An old record written after newer ones of another input (record
+    /// timestamps) is released first, as event time says, but carries the
+    /// newer event time in `seen`, for its `late` check; newer records
+    /// written after it do not count.
+    @Test func aReleasedEventCarriesWhatOtherInputsHadBeenSentBeforeIt() {
+        var a = InputAligner()
+        a.settled = [true, true, true]
+        func add(_ id: String, _ input: InputTopic, at second: Int64, written: Int64, offset: Int64) {
+            let e = Self.event(id, input, at: second)
+            let value: [UInt8] = Array(id.utf8)
+            value.withUnsafeBytes { a.append(e, from: input, recordTimestamp: activityStart + .seconds(written), offset: offset, key: nil, value: $0) }
+        }
+        add("t1", .traffic, at: 1000, written: 1000, offset: 0)
+        add("c1", .chats, at: 2000, written: 2000, offset: 0)
+        add("old", .orders, at: 10, written: 1500, offset: 0)   // written after t1, before c1
+        var released: [(String, Int64)] = []
+        a.release { p, _, _ in released.append((p.event.eventID, p.seen)) }
+        #expect(released.map(\.0) == ["old", "t1", "c1"])
+        #expect(released[0].1 == (activityStart + .seconds(1000)).millis)   // t1, not c1
+        #expect(released[1].1 == .min)   // c1 was written after t1
+        #expect(released[2].1 == .min)
+    }
+
     @Test func announcesTheEventPrefetchDistanceAheadInTheSameInputAcrossChunks() {
         var a = InputAligner()
         a.settled = [true, true, true]
