@@ -164,7 +164,7 @@ enum RawHTTP {
 
     /// One request on a new connection; the whole answer (the server closes
     /// after it: `Connection: close`), or what arrived within `timeout`.
-    static func request(port: Int, _ head: String, timeout: Duration = .seconds(10)) async -> String {
+    static func request(port: Int, _ head: String, timeout: Duration = .seconds(60)) async -> String {
         await offPool {
             let fd = connect(port: port)
             guard fd >= 0 else { return "" }

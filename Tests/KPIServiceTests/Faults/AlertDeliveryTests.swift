@@ -54,7 +54,7 @@ struct AlertDeliveryTests {
         // Second run, receiver healthy: what was left is delivered.
         let second = try LiveIngesterRun(settings: settings(receiver: healthy.port))
         #expect(try waitUntilGroupCaughtUp(group: "deliveries", bootstrap: bootstrap, partitions: 3))
-        let allDelivered = waitFor(seconds: 60) { notified.isSubset(of: takenBySlow.union(healthy.bodies)) }
+        let allDelivered = waitFor(seconds: 300) { notified.isSubset(of: takenBySlow.union(healthy.bodies)) }
         _ = try second.stop()
         let missing = notified.subtracting(takenBySlow.union(healthy.bodies))
         #expect(allDelivered, "\(missing.count) of \(notified.count) notifications never reached the receiver, e.g. \(missing.first ?? "")")
