@@ -40,7 +40,7 @@ struct RevokeTests {
         let second = try RunningIngester(bootstrap: bootstrap, config: config, group: "revoke")
         defer { second.stop() }
         var a = Set<Int32>(), b = Set<Int32>()
-        #expect(waitFor(seconds: 60) {
+        #expect(waitFor(seconds: 120) {
             a = watermarkPartitions(first)
             b = watermarkPartitions(second)
             return a.count == 1 && b.count == 1 && a.union(b) == [0, 1] && second.get("/readyz")?.status == 200
