@@ -193,14 +193,9 @@ public final class AlertOutbox {
             }
             done.signal()
         }
-        // Bounded even when the pool is busy: a stop never waits longer than
-        // the drain's own time and a grace; what is not known to be delivered
-        // stays recorded and is delivered after the restart.
-        let grace = timeout + .seconds(5)
-        if done.wait(timeout: .now() + .seconds(Int(grace.components.seconds) + 1)) == .timedOut {
-            logger.warning("webhook deliveries could not be drained within \(grace) of shutdown; what is left is delivered after the restart")
-            for name in hooks.keys where box.withLock({ $0[name] }) == nil { box.withLock { $0[name] = 1 } }
-        }
+        // Waits for the receivers' own bounded drain: returning earlier would
+        // leave them delivering (and settling their records) behind the stop.
+        done.wait()
         let left = box.withLock { $0 }.filter { $0.value > 0 }
         for (name, n) in left.sorted(by: { $0.key < $1.key }) {
             if ledger != nil {

@@ -87,6 +87,6 @@ final class LiveIngesterRun: @unchecked Sendable {
     /// Stops it gracefully; what it left undelivered per receiver.
     func stop() throws -> [String: Int] {
         signal.request()
-        return try run.join(seconds: 120)
+        return try run.join(seconds: 600)
     }
 }
