@@ -19,16 +19,7 @@ struct DemoTests {
         return Int(text[range.upperBound...].prefix { $0.isNumber })
     }
 
-    static func get(_ url: String) -> (status: Int, body: String)? {
-        final class Box: @unchecked Sendable { var result: (Int, String)? }
-        let box = Box(), done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: URL(string: url)!) { data, response, _ in
-            if let http = response as? HTTPURLResponse { box.result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
-            done.signal()
-        }.resume()
-        _ = done.wait(timeout: .now() + 10)
-        return box.result
-    }
+    static func get(_ url: String) -> (status: Int, body: String)? { httpGet(url) }
 
     /// With `--port 0` the banner names the port the listener really got,
     /// printed only once it listens; live shop snapshots are served there;
