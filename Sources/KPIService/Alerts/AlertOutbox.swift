@@ -79,52 +79,83 @@ public final class AlertOutbox {
         for (id, d) in published where lastSent[id].map({ d.at > $0.at }) ?? true { lastSent[id] = d }
     }
 
+    /// One notification to send: the alert, its JSON, and the input
+    /// partition whose state raised it (its holder delivers what is left of
+    /// it after a restart).
+    public struct Notification {
+        public var alert: Alert
+        public var json: [UInt8]
+        public var partition: Int32
+        public init(_ alert: Alert, json: [UInt8], partition: Int32 = 0) {
+            self.alert = alert
+            self.json = json
+            self.partition = partition
+        }
+    }
+
     /// Sends one notification unless it is a replay of one already sent
     /// (same id, evaluated at or before the last one sent); returns whether
-    /// it was sent. `partition`: the input partition whose state raised it
-    /// (its holder delivers what is left of it after a restart).
+    /// it was sent.
     @discardableResult
     public func send(_ alert: Alert, json: [UInt8], partition: Int32 = 0) throws -> Bool {
-        let state = alert.state.name
-        if let last = lastSent[alert.id], alert.at <= last.at {
-            skippedAsAlreadySent += 1
-            return false
-        }
-        lastSent[alert.id] = AlertBook.Delivered(id: alert.id, state: alert.state, since: alert.since, at: alert.at)
-        sent += 1
-        let names = receivers(for: alert)
-        // Recorded before anything else: a crash from here on leaves the
-        // record, and the restart delivers it (the alert topic below makes
-        // the restart treat the notification itself as sent).
+        try send([Notification(alert, json: json, partition: partition)])[0]
+    }
+
+    /// Sends a batch of notifications (those of one emit), each unless it is
+    /// a replay of one already sent; returns, per notification, whether it
+    /// was sent. The webhook deliveries of the whole batch are recorded in
+    /// the ledger and flushed once before any of them is published or
+    /// queued: a restore that raises tens of thousands of notifications
+    /// waits for the state topic once per emit, not once per notification.
+    public func send(_ batch: [Notification]) throws -> [Bool] {
+        var fresh: [Bool] = []
+        fresh.reserveCapacity(batch.count)
         var queued: [(WebhookReceiver, PendingDelivery)] = []
-        for name in names {
-            guard let hook = webhooks[name] else { continue }
-            let pending = PendingDelivery(partition: partition, receiver: name, alertID: alert.id, at: alert.at, body: json)
-            if let ledger { try producer?.send(topic: ledger, partition: 0, key: Array(pending.key.utf8), value: json) }
-            queued.append((hook, pending))
+        for n in batch {
+            let alert = n.alert
+            if let last = lastSent[alert.id], alert.at <= last.at {
+                skippedAsAlreadySent += 1
+                fresh.append(false)
+                continue
+            }
+            lastSent[alert.id] = AlertBook.Delivered(id: alert.id, state: alert.state, since: alert.since, at: alert.at)
+            sent += 1
+            fresh.append(true)
+            // Recorded before anything else: a crash from here on leaves the
+            // record, and the restart delivers it (the alert topic below makes
+            // the restart treat the notification itself as sent).
+            for name in receivers(for: alert) {
+                guard let hook = webhooks[name] else { continue }
+                let pending = PendingDelivery(partition: n.partition, receiver: name, alertID: alert.id, at: alert.at, body: n.json)
+                if let ledger { try producer?.send(topic: ledger, partition: 0, key: Array(pending.key.utf8), value: n.json) }
+                queued.append((hook, pending))
+            }
         }
         if !queued.isEmpty, ledger != nil {
             do { try producer?.flush(timeout: .seconds(5)) } catch {
-                logger.warning("alert \(alert.id): its webhook deliveries are queued for the state topic, not yet acknowledged: \(error)")
+                logger.warning("\(queued.count) webhook deliveries are queued for the state topic, not yet acknowledged: \(error)")
             }
         }
-        try producer?.send(topic: topic, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
-        var logged: [String] = []
+        for (n, isFresh) in zip(batch, fresh) where isFresh {
+            let alert = n.alert
+            try producer?.send(topic: topic, key: Array(alert.id.utf8), value: n.json, timestampMillis: alert.at.millis)
+            var logged: [String] = []
+            for name in receivers(for: alert) where webhooks[name] == nil {
+                if let routed = kafkaReceivers[name] {
+                    try producer?.send(topic: routed, key: Array(alert.id.utf8), value: n.json, timestampMillis: alert.at.millis)
+                } else if logReceivers.contains(name) {
+                    logged.append(name)
+                }
+            }
+            // One log line however many log receivers the routes name (it says which).
+            if !logged.isEmpty {
+                logger.notice("\(alert.message)", metadata: ["alert": .string(alert.id), "state": .string(alert.state.name),
+                                                             "leads": .string(alert.leads.joined(separator: ",")),
+                                                             "receivers": .string(logged.joined(separator: ","))])
+            }
+        }
         for (hook, pending) in queued { enqueue(pending, to: hook) }
-        for name in names where webhooks[name] == nil {
-            if let routed = kafkaReceivers[name] {
-                try producer?.send(topic: routed, key: Array(alert.id.utf8), value: json, timestampMillis: alert.at.millis)
-            } else if logReceivers.contains(name) {
-                logged.append(name)
-            }
-        }
-        // One log line however many log receivers the routes name (it says which).
-        if !logged.isEmpty {
-            logger.notice("\(alert.message)", metadata: ["alert": .string(alert.id), "state": .string(state),
-                                                         "leads": .string(alert.leads.joined(separator: ",")),
-                                                         "receivers": .string(logged.joined(separator: ","))])
-        }
-        return true
+        return fresh
     }
 
     /// Queues a recorded notification to its receiver; its record is deleted

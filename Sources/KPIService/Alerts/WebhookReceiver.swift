@@ -112,7 +112,19 @@ public final class WebhookReceiver: Sendable {
             return true
         case .dropped, .terminated:
             counts.value.withLock { $0.overflowed += 1; $0.pending -= 1 }
-            logger.error("webhook \(name): queue full, alert notification \(id) not queued")
+            // Said once, then at most every 10 s with how many since: a
+            // replay that raises thousands of notifications to a receiver
+            // that is down would otherwise write a line for each.
+            let now = ContinuousClock.now
+            let unsaid: Int? = counts.overflowSaid.withLock { said in
+                said.count += 1
+                guard said.at.map({ now - $0 >= .seconds(10) }) ?? true else { return nil }
+                defer { said = (now, 0) }
+                return said.count
+            }
+            if let unsaid {
+                logger.error("webhook \(name): queue full, \(unsaid) alert notification(s) not queued (the latest \(id)); counted in kpi_ingest_webhook_deliveries_total{outcome=\"dropped\"}")
+            }
             return false
         @unknown default:
             return false
@@ -147,6 +159,8 @@ public final class WebhookReceiver: Sendable {
 /// The counts, shared between the receiver and its worker.
 private final class SharedCounts: Sendable {
     let value = Mutex(WebhookReceiver.Counts())
+    /// When queue overflow was last logged, and how many overflowed since.
+    let overflowSaid = Mutex<(at: ContinuousClock.Instant?, count: Int)>((nil, 0))
 }
 
 /// One delivery with its retries (the worker's part of `WebhookReceiver`).

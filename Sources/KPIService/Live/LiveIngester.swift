@@ -420,11 +420,12 @@ public final class LiveIngester {
     /// Sends each alert state change once: alerts topic, routed receivers, hooks.
     private func notify(_ alerts: [(Int32, Alert)]) throws {
         guard !alerts.isEmpty else { return }
-        var out: [(id: String, state: String, json: [UInt8])] = []
-        for (p, a) in alerts {
-            let json = AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone)
-            if try outbox?.send(a, json: json, partition: p) ?? true { out.append((a.id, a.state.name, json)) }
+        let batch = alerts.map { p, a in
+            AlertOutbox.Notification(a, json: AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone), partition: p)
         }
+        let fresh = try outbox?.send(batch) ?? Array(repeating: true, count: batch.count)
+        var out: [(id: String, state: String, json: [UInt8])] = []
+        for (n, isFresh) in zip(batch, fresh) where isFresh { out.append((n.alert.id, n.alert.state.name, n.json)) }
         if !out.isEmpty { hooks.alerts(out) }
     }
 
