@@ -1,5 +1,3 @@
-import HeapModule
-
 /// The alerts of one input partition: every rule × scope × window's state
 /// machine, the no-data watch, inhibition and quiet hours.
 ///
@@ -47,7 +45,7 @@ public struct AlertBook: Sendable {
         var paced: Bool
         /// The next time at which time alone may change something (a hold
         /// ending, a repeat due, the window closing or being forgotten, a
-        /// notification held back); `.max`: none. Its `dueQueue` entry.
+        /// notification held back); `.max`: none. Scheduled in `dueQueue`.
         var due: Int64 = .max
         /// In the next tick's candidates already.
         var touched = false
@@ -93,13 +91,6 @@ public struct AlertBook: Sendable {
         }
     }
 
-    /// A scheduled evaluation of a slot (valid while its time is the slot's `due`).
-    struct Due: Comparable, Sendable {
-        var time: Int64
-        var slot: Int32
-        static func < (a: Due, b: Due) -> Bool { (a.time, a.slot) < (b.time, b.slot) }
-    }
-
     // Windows: slots (a freed slot is reused), by key and by engine key.
     var entries: [Tracked] = []
     var slotOf: [WindowKey: Int32] = [:]
@@ -120,8 +111,8 @@ public struct AlertBook: Sendable {
     // next tick are those touched since the last one and those due by then.
     private var touchedWindows: [Int32] = []
     private var touchedSilences: [Int32] = []
-    private var dueQueue = Heap<Due>()
-    private var silenceDue = Heap<Due>()
+    private var dueQueue = DueSchedule()
+    private var silenceDue = DueSchedule()
     /// How many shops' no-data alerts are firing (their agent and team alerts are held).
     var troubledShops = 0
     /// Local day (of the last tick) at which pace tables and day metrics were last trimmed.
@@ -479,11 +470,27 @@ public struct AlertBook: Sendable {
         let digits = fractionDigits
         let step = self.policy.evaluationStep.millis
         if let noData = self.policy.noData {
-            var candidates = touchedSilences
+            var candidates: [Int32] = []
+            // A scope with data again whose watch is idle and owes receivers
+            // nothing stays idle: only its next due time moves (most
+            // evaluations: every event of a scope touches its watch). The
+            // rest are evaluated in full, in scope order.
+            for slot in touchedSilences {
+                let i = Int(slot)
+                let m = silenceEntries[i].machine
+                silenceEntries[i].touched = false
+                if case .idle = m.breach, !(m.delivered == .firing && m.resolvedAt != nil),
+                   tick - silenceEntries[i].lastActivity < noData.silence {
+                    let due = (silenceEntries[i].lastActivity + noData.silence).millis
+                    silenceEntries[i].due = max(due, tick.millis + 1)
+                    silenceDue.schedule(slot, at: silenceEntries[i].due)
+                } else {
+                    candidates.append(slot)
+                }
+            }
             touchedSilences.removeAll(keepingCapacity: true)
-            while let top = silenceDue.min, top.time <= tick.millis {
-                let e = silenceDue.removeMin()
-                if silenceEntries[Int(e.slot)].due == e.time { candidates.append(e.slot) }
+            silenceEntries.withUnsafeBufferPointer { e in
+                silenceDue.take(through: tick.millis, dueTime: { e[Int($0)].due }, into: &candidates)
             }
             if candidates.count > 1 { Self.sort(&candidates, by: silenceEntries) }
             var previous: Int32 = -1
@@ -513,7 +520,7 @@ public struct AlertBook: Sendable {
                     due = (at + policy.repeatInterval).millis
                 }
                 s.due = due == .max ? .max : max(due, tick.millis + 1)
-                if due != .max { silenceDue.insert(Due(time: s.due, slot: slot)) }
+                silenceDue.schedule(slot, at: s.due)
                 silenceEntries[Int(slot)] = s
             }
         }
@@ -522,9 +529,8 @@ public struct AlertBook: Sendable {
         let minute = Int((CivilTime.floorDiv(local, 60_000) % 1440 + 1440) % 1440)
         var candidates = touchedWindows
         touchedWindows.removeAll(keepingCapacity: true)
-        while let top = dueQueue.min, top.time <= tick.millis {
-            let e = dueQueue.removeMin()
-            if entries[Int(e.slot)].due == e.time { candidates.append(e.slot) }
+        entries.withUnsafeBufferPointer { e in
+            dueQueue.take(through: tick.millis, dueTime: { e[Int($0)].due }, into: &candidates)
         }
         if candidates.count > 1 { Self.sort(&candidates, by: entries) }
         var previous: Int32 = -1
@@ -580,7 +586,7 @@ public struct AlertBook: Sendable {
             // A paced total of an open window is judged again at every tick.
             if entries[i].paced && !closed { due = tick.millis + step }
             entries[i].due = due == .max ? .max : max(due, tick.millis + 1)
-            if due != .max { dueQueue.insert(Due(time: entries[i].due, slot: slot)) }
+            dueQueue.schedule(slot, at: entries[i].due)
         }
         trim(at: tick, local: local)
         return out

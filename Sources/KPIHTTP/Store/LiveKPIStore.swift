@@ -39,12 +39,45 @@ public final class LiveKPIStore: Sendable {
     }
 
     struct State {
+        /// Sets (nil: removes) the latest state of an alert id.
+        mutating func setAlert(_ id: String, _ entry: AlertEntry?) {
+            if alerts[id]?.state == "resolved" { resolvedCount -= 1 }
+            alerts[id] = entry
+            guard let entry, entry.state == "resolved" else { return }
+            resolvedCount += 1
+            resolvedOrder.append((id, entry.sequence))
+        }
+
+        /// Replaces the JSON of an alert id whose state did not change.
+        mutating func updateJSON(_ id: String, _ json: [UInt8]) { alerts[id]?.json = json }
+
+        /// Forgets the oldest resolved alerts beyond `kept`.
+        mutating func evictResolved(keeping kept: Int) {
+            while resolvedCount > kept, resolvedHead < resolvedOrder.count {
+                let (id, sequence) = resolvedOrder[resolvedHead]
+                resolvedHead += 1
+                if let e = alerts[id], e.sequence == sequence, e.state == "resolved" { setAlert(id, nil) }
+            }
+            // Entries met already, or stale: dropped once they are most of the list.
+            if resolvedHead > 1024 && resolvedHead * 2 > resolvedOrder.count {
+                resolvedOrder.removeFirst(resolvedHead)
+                resolvedHead = 0
+            }
+        }
+
         var entries: [Key: Entry] = [:]
         /// Window ids held per series, oldest start first.
         var windows: [Series: [(id: String, start: EventTime)]] = [:]
         /// `entries.keys` in output order; nil when a key was added or removed since.
         var sortedKeys: [Key]? = []
-        var alerts: [String: AlertEntry] = [:]
+        private(set) var alerts: [String: AlertEntry] = [:]
+        /// How many of `alerts` are resolved, and the order they were
+        /// published resolved in (id, sequence; an entry whose alert moved
+        /// on since is skipped when met): eviction without a scan, which a
+        /// restore publishing tens of thousands of alerts would pay for each.
+        private(set) var resolvedCount = 0
+        private var resolvedOrder: [(id: String, sequence: UInt64)] = []
+        private var resolvedHead = 0
         /// Per partition, the alert ids its book listed last (`replaceAlerts`).
         var listed: [Int32: Set<String>] = [:]
         var alertSequence: UInt64 = 0
@@ -121,15 +154,8 @@ public final class LiveKPIStore: Sendable {
     public func publish(alert json: [UInt8], id: String, state alertState: String) {
         let subscribers = state.withLock { st in
             st.alertSequence += 1
-            st.alerts[id] = AlertEntry(state: alertState, json: json, sequence: st.alertSequence)
-            if alertState == "resolved" {
-                let resolved = st.alerts.filter { $0.value.state == "resolved" }
-                if resolved.count > resolvedAlertsKept {
-                    let oldest = resolved.sorted { $0.value.sequence < $1.value.sequence }
-                        .prefix(resolved.count - resolvedAlertsKept)
-                    for (oldID, _) in oldest { st.alerts[oldID] = nil }
-                }
-            }
+            st.setAlert(id, AlertEntry(state: alertState, json: json, sequence: st.alertSequence))
+            if alertState == "resolved" { st.evictResolved(keeping: resolvedAlertsKept) }
             return Array(st.subscribers.values)
         }
         let update = LiveUpdate.alert(id: id, state: alertState, json: json)
@@ -152,12 +178,12 @@ public final class LiveKPIStore: Sendable {
                 if st.alerts[a.id]?.state != a.state {
                     changed.append(.alert(id: a.id, state: a.state, json: a.json))
                     st.alertSequence += 1
-                    st.alerts[a.id] = AlertEntry(state: a.state, json: a.json, sequence: st.alertSequence)
+                    st.setAlert(a.id, AlertEntry(state: a.state, json: a.json, sequence: st.alertSequence))
                 } else {
-                    st.alerts[a.id]!.json = a.json
+                    st.updateJSON(a.id, a.json)
                 }
             }
-            for id in before.subtracting(now) where st.alerts[id]?.state != "resolved" { st.alerts[id] = nil }
+            for id in before.subtracting(now) where st.alerts[id]?.state != "resolved" { st.setAlert(id, nil) }
             st.listed[partition] = now.isEmpty ? nil : now
             return (changed, changed.isEmpty ? [] : Array(st.subscribers.values))
         }

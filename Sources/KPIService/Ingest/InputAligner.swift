@@ -1,4 +1,5 @@
 import KPICore
+import Synchronization
 
 /// A decoded event waiting in an `InputAligner`, with where it came from and
 /// where its original bytes are kept (for the dead-letter topic, should the
@@ -140,14 +141,22 @@ struct InputAligner {
 /// one topic's partition well ahead of another's), so per-partition buffers
 /// that kept their capacity added up to hundreds of MB of fresh pages,
 /// while all buffers together rarely hold more than a few MB at once.
-/// Not `Sendable`: used by the thread that owns the aligners.
-final class ChunkPool {
-    private var events: [[PendingEvent]] = []
-    private var bytes: [[UInt8]] = []
+/// Chunks come back from the release lanes (`RecordPipeline.lanes`) side by
+/// side: a lock, taken once per chunk of 256 events.
+final class ChunkPool: @unchecked Sendable {
+    private struct Spare {
+        var events: [[PendingEvent]] = []
+        var bytes: [[UInt8]] = []
+    }
+    private let spare = Mutex(Spare())
 
     /// An empty chunk (a recycled one when there is one).
     func take() -> ([PendingEvent], [UInt8]) {
-        if let e = events.popLast(), let b = bytes.popLast() { return (e, b) }
+        let recycled: ([PendingEvent], [UInt8])? = spare.withLock { s in
+            guard let e = s.events.popLast(), let b = s.bytes.popLast() else { return nil }
+            return (e, b)
+        }
+        if let recycled { return recycled }
         var e: [PendingEvent] = [], b: [UInt8] = []
         e.reserveCapacity(InputAligner.chunkSize)
         // Bytes are kept only for events the KPI state may refuse (few).
@@ -160,7 +169,10 @@ final class ChunkPool {
         // Consumed, so emptying them keeps their buffers (a copy would not be unique).
         e.removeAll(keepingCapacity: true)
         b.removeAll(keepingCapacity: true)
-        events.append(e)
-        bytes.append(b)
+        let (events, bytes) = (e, b)
+        spare.withLock { s in
+            s.events.append(events)
+            s.bytes.append(bytes)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import KafkaClient
 import KPICore
 
@@ -171,6 +173,16 @@ final class RecordPipeline {
     var heldBackLimit = 131_072
     /// Events a partition collects in the `runs` shape before they are released.
     var runLength = PartitionKPIState.preferredRunLength
+    /// Threads that count released partitions side by side (each partition
+    /// on one of them, all joined before `release` returns): partitions are
+    /// independent, and counting is most of a replay's work. 1: the caller's
+    /// thread alone.
+    var lanes = RecordPipeline.defaultLanes
+    /// One per CPU the process may use, at most 8.
+    static let defaultLanes = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// Events released together below which one lane does it all (a
+    /// thread's wake-up costs more than it saves).
+    static let parallelReleaseMinimum = 1024
     /// Buffered events of one input of one partition above which that input
     /// is paused (it runs ahead of the others in event time: a sparse topic
     /// delivers days of events in one fetch, a dense one hours), resumed
@@ -334,48 +346,124 @@ final class RecordPipeline {
         var held = 0
         for case let part? in partitions { held += part.aligner.buffered }
         peakBuffered = max(peakBuffered, held)
-        var out: [Int32] = []
+        var ready: [(PipelinePartition, Int64)] = []
         if held > heldBackLimit {
-            for case let part? in partitions where part.aligner.buffered > 0 {
-                try drain(part, consumerLag: consumerLag(part.number))
-                out.append(part.number)
-            }
+            for case let part? in partitions where part.aligner.buffered > 0 { ready.append((part, consumerLag(part.number))) }
         } else {
             for p in touchedList {
                 guard let part = self[p] else { continue }
                 // A partition with a paused input gets no more of it: waiting for a run would wait forever.
                 if part.shape == .eachPoll || part.aligner.buffered >= runLength || part.finished || part.pausedInputs != 0 {
-                    try drain(part, consumerLag: consumerLag(p))
-                    out.append(p)
+                    ready.append((part, consumerLag(p)))
                 }
             }
         }
+        try drain(ready)
         for p in touchedList { self[p]?.touched = false }
         touchedList.removeAll(keepingCapacity: true)
-        return out
+        return ready.map(\.0.number)
     }
 
     /// Releases everything buffered (the end of a replay).
     func releaseAll() throws {
-        for case let part? in partitions where part.aligner.buffered > 0 { try drain(part, consumerLag: 0) }
+        var ready: [(PipelinePartition, Int64)] = []
+        for case let part? in partitions where part.aligner.buffered > 0 { ready.append((part, 0)) }
+        try drain(ready)
+    }
+
+    /// What one lane did while draining partitions: its tallies and the
+    /// records it refused (dead-lettered after the lanes join, in partition order).
+    private struct LaneOutcome {
+        var counted = 0
+        var duplicates = 0
+        var rejections: [Rejection] = []
+    }
+
+    /// A record the KPI state refused, for the dead-letter topic.
+    private struct Rejection {
+        var topic: String
+        var partition: Int32
+        var offset: Int64
+        var key: [UInt8]?
+        var value: [UInt8]?
+        var timestampMillis: Int64?
+        var reason: String
+        var detail: String
+    }
+
+    /// Feeds the partitions' aligned events to their KPI states (with each
+    /// partition's consumer lag): on up to `lanes` threads, a partition on
+    /// one of them, every lane joined before this returns; then the
+    /// refused records go to the dead-letter topic, in partition order.
+    private func drain(_ ready: [(PipelinePartition, Int64)]) throws {
+        guard !ready.isEmpty else { return }
+        var total = 0
+        for (part, _) in ready { total += part.aligner.buffered }
+        let laneCount = total < Self.parallelReleaseMinimum ? 1 : min(lanes, ready.count)
+        // Largest first, each to the least loaded lane; each lane keeps partition order.
+        var groups = [[(PipelinePartition, Int64)]](repeating: [], count: laneCount)
+        if laneCount == 1 {
+            groups[0] = ready
+        } else {
+            var load = [Int](repeating: 0, count: laneCount)
+            var lane = [Int](repeating: 0, count: ready.count)
+            for i in ready.indices.sorted(by: { ready[$0].0.aligner.buffered > ready[$1].0.aligner.buffered }) {
+                let l = load.indices.min { load[$0] < load[$1] }!
+                lane[i] = l
+                load[l] += ready[i].0.aligner.buffered
+            }
+            for i in ready.indices { groups[lane[i]].append(ready[i]) }
+        }
+        var outcomes = [LaneOutcome](repeating: LaneOutcome(), count: laneCount)
+        let (topics, configuration) = (self.topics, self.configuration)
+        if laneCount == 1 {
+            Self.drain(groups[0], into: &outcomes[0], topics: topics, configuration: configuration)
+        } else {
+            // Each lane writes only its own outcome and its own partitions
+            // (their states, aligners and cursors); the aligners share only
+            // the chunk pool, which locks.
+            outcomes.withUnsafeMutableBufferPointer { out in
+                let lanes = UncheckedLanes(groups: groups, outcomes: out)
+                DispatchQueue.concurrentPerform(iterations: laneCount) { l in
+                    Self.drain(lanes.groups[l], into: &lanes.outcomes[l], topics: topics, configuration: configuration)
+                }
+            }
+        }
+        for o in outcomes {
+            tallies.counted += o.counted
+            tallies.duplicates += o.duplicates
+        }
+        var rejections = outcomes.flatMap(\.rejections)
+        if laneCount > 1 { rejections.sort { $0.partition < $1.partition } }  // stable: each partition's in order
+        for r in rejections {
+            try reject(r.topic, r.partition, r.offset, r.key, r.value, r.timestampMillis, r.reason, r.detail)
+        }
+    }
+
+    /// One lane's partitions, counted in order.
+    private static func drain(_ group: [(PipelinePartition, Int64)], into lane: inout LaneOutcome, topics: TopicNames,
+                              configuration: KPIConfiguration) {
+        for (part, lag) in group { drain(part, consumerLag: lag, into: &lane, topics: topics, configuration: configuration) }
     }
 
     /// Feeds a partition's aligned events to its KPI state.
-    func drain(_ part: PipelinePartition, consumerLag: Int64) throws {
+    private static func drain(_ part: PipelinePartition, consumerLag: Int64, into lane: inout LaneOutcome,
+                              topics: TopicNames, configuration: KPIConfiguration) {
         let work = part.work
         let p = part.number
-        try part.aligner.release(upcoming: { work.prefetch($0) }) { pending, input, arena in
+        part.aligner.release(upcoming: { work.prefetch($0) }) { pending, input, arena in
             part.cursors[Int(input.rawValue)].releasedNext = pending.offset + 1
             switch work.ingest(pending.event, recordTimestamp: pending.recordTimestamp, seen: pending.seen, consumerLag: consumerLag) {
-            case .counted: tallies.counted += 1
-            case .duplicate: tallies.duplicates += 1
+            case .counted: lane.counted += 1
+            case .duplicate: lane.duplicates += 1
             case let outcome:
                 let (reason, detail) = Self.rejection(outcome, pending, watermark: work.state.watermark, configuration)
                 // `mayRefuse` kept the bytes of every event the state can refuse.
                 assert(pending.value != nil, "refused event \(pending.offset) without its bytes")
-                try reject(topics.name(of: input), p, pending.offset, pending.key.map { Array(arena[$0]) },
-                           pending.value.map { Array(arena[$0]) }, pending.recordTimestamp?.millis, reason.code,
-                           pending.value == nil ? detail + " (original bytes not kept)" : detail)
+                lane.rejections.append(Rejection(
+                    topic: topics.name(of: input), partition: p, offset: pending.offset, key: pending.key.map { Array(arena[$0]) },
+                    value: pending.value.map { Array(arena[$0]) }, timestampMillis: pending.recordTimestamp?.millis,
+                    reason: reason.code, detail: pending.value == nil ? detail + " (original bytes not kept)" : detail))
             }
         }
     }
@@ -427,4 +515,13 @@ final class RecordPipeline {
         let watermark = watermark.map(text) ?? "none"
         return (.late, "event time \(text(pending.event.time)) falls in a day (\(zone)) no longer retained at watermark \(watermark)")
     }
+}
+
+/// The lanes of one parallel release: their partition groups and outcome
+/// slots. Shared by the lanes' threads for the span of
+/// `DispatchQueue.concurrentPerform` only: lane `l` touches `groups[l]`'s
+/// partitions and `outcomes[l]` alone, and the caller waits for all of them.
+private struct UncheckedLanes<Group, Outcome>: @unchecked Sendable {
+    let groups: [Group]
+    let outcomes: UnsafeMutableBufferPointer<Outcome>
 }
