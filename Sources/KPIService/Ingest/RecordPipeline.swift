@@ -189,6 +189,11 @@ final class RecordPipeline {
     /// below a quarter of it: bounds what aligning the inputs holds.
     var pauseAbove = 2048
     private var touchedList: [Int32] = []
+    /// Partitions with a full run held back for company (`release`), and
+    /// for how many polls.
+    private var waiting: [Int32] = []
+    private var waitedPolls = 0
+    static let pollsToWaitForCompany = 4
     /// Consumed records per input topic in the current poll.
     private(set) var consumedInPoll = [0, 0, 0]
     /// A time its producer does not control that every record fed next was
@@ -237,47 +242,90 @@ final class RecordPipeline {
 
     /// Takes one poll's records: decodes each, skips or rejects it, or
     /// buffers it in its partition's aligner. Records of partitions not held
-    /// are ignored.
+    /// are ignored. On up to `lanes` threads, each taking the records of its
+    /// own partitions (joined before this returns); rejected records go to
+    /// the dead-letter topic after, in partition order.
     func feed(_ batch: ConsumerBatch) throws {
         consumedInPoll = [0, 0, 0]
         let now = ContinuousClock.now
+        let laneCount = batch.count < Self.parallelReleaseMinimum ? 1 : lanes
+        var outcomes = [FeedLane](repeating: FeedLane(), count: laneCount)
+        if laneCount == 1 {
+            feed(batch, lane: 0, of: 1, now: now, into: &outcomes[0])
+        } else {
+            outcomes.withUnsafeMutableBufferPointer { out in
+                let lanes = UncheckedLanes(work: (self, batch), outcomes: out)
+                DispatchQueue.concurrentPerform(iterations: laneCount) { l in
+                    let (pipeline, batch) = lanes.work
+                    pipeline.feed(batch, lane: l, of: laneCount, now: now, into: &lanes.outcomes[l])
+                }
+            }
+        }
+        for o in outcomes {
+            tallies.consumed += o.consumed
+            tallies.skipped += o.skipped
+            for k in 0..<3 { consumedInPoll[k] += o.consumedInPoll[k] }
+            touchedList.append(contentsOf: o.touched)
+        }
+        var rejections = outcomes.flatMap(\.rejections)
+        if laneCount > 1 { rejections.sort { $0.partition < $1.partition } }  // stable: each partition's in order
+        for r in rejections {
+            try reject(r.topic, r.partition, r.offset, r.key, r.value, r.timestampMillis, r.reason, r.detail)
+        }
+    }
+
+    /// What one lane of `feed` counted and refused.
+    private struct FeedLane {
+        var consumed = 0
+        var skipped = 0
+        var consumedInPoll = [0, 0, 0]
+        var touched: [Int32] = []
+        var rejections: [Rejection] = []
+    }
+
+    /// One lane of `feed`: the records of the partitions `p % lanes == lane`.
+    /// Touches those partitions and `out` only (and reads the pipeline's constants).
+    private func feed(_ batch: ConsumerBatch, lane: Int, of lanes: Int, now: ContinuousClock.Instant, into out: inout FeedLane) {
         // The input of the previous record's topic (records come in runs of one topic).
         var lastTopic = "", lastInput = InputTopic.orders
+        let partitions = self.partitions
         for i in 0..<batch.count {
             let r = batch[i]
+            guard Int(r.partition) % lanes == lane, r.partition >= 0, Int(r.partition) < partitions.count,
+                  let part = partitions[Int(r.partition)] else { continue }
             if r.topic != lastTopic {
                 guard let input = topics.input(named: r.topic) else { continue }
                 (lastTopic, lastInput) = (r.topic, input)
             }
             let input = lastInput
-            guard let part = self[r.partition] else { continue }
             let k = Int(input.rawValue)
             guard !part.cursors[k].finished, r.offset < part.cursors[k].stopAt else { continue }
             part.cursors[k].readNext = r.offset + 1
             part.aligner.settled[k] = false
             if part.cursors[k].learnsCoverage { part.learnCoverage(input, firstRecordAt: r.timestampMillis) }
-            if !part.touched { part.touched = true; part.lastReadAt = now; touchedList.append(r.partition) }
+            if !part.touched { part.touched = true; part.lastReadAt = now; out.touched.append(r.partition) }
             defer {
-                if r.offset + 1 >= part.cursors[k].stopAt { finish(part, input) }
+                if r.offset + 1 >= part.cursors[k].stopAt { Self.finish(part, input) }
             }
             if let stop = part.cursors[k].stopAtTime, (r.timestampMillis ?? .min) >= stop {
-                tallies.skipped += 1
-                finish(part, input)
+                out.skipped += 1
+                Self.finish(part, input)
                 continue
             }
             if let skip = part.cursors[k].skipBefore {
                 guard (r.timestampMillis ?? .min) >= skip else {
-                    tallies.skipped += 1
+                    out.skipped += 1
                     continue
                 }
                 part.cursors[k].skipBefore = nil
             }
-            tallies.consumed += 1
-            consumedInPoll[k] += 1
+            out.consumed += 1
+            out.consumedInPoll[k] += 1
             let recordTime = r.timestampMillis.map(EventTime.init(millis:))
             guard let value = r.value else {
-                try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, nil, r.timestampMillis,
-                           RejectReason.malformedJSON.code, "null payload")
+                out.rejections.append(Rejection(topic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) },
+                                                value: nil, timestampMillis: r.timestampMillis,
+                                                reason: RejectReason.malformedJSON.code, detail: "null payload"))
                 continue
             }
             do throws(EventRejection) {
@@ -295,8 +343,9 @@ final class RecordPipeline {
                 part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value,
                                     keepBytes: keep)
             } catch {
-                try reject(r.topic, r.partition, r.offset, r.key.map { Array($0) }, Array(value), r.timestampMillis,
-                           error.reason.code, error.detail)
+                out.rejections.append(Rejection(topic: r.topic, partition: r.partition, offset: r.offset, key: r.key.map { Array($0) },
+                                                value: Array(value), timestampMillis: r.timestampMillis,
+                                                reason: error.reason.code, detail: error.detail))
             }
         }
     }
@@ -323,7 +372,7 @@ final class RecordPipeline {
     static func text(_ t: EventTime) -> String { CivilTime.rfc3339(t, utcOffsetSeconds: 0, milliseconds: true) }
 
     /// Nothing more is wanted from an input of a partition.
-    func finish(_ part: PipelinePartition, _ input: InputTopic) {
+    static func finish(_ part: PipelinePartition, _ input: InputTopic) {
         part.cursors[Int(input.rawValue)].finished = true
         part.aligner.settled[Int(input.rawValue)] = true
     }
@@ -350,12 +399,29 @@ final class RecordPipeline {
         if held > heldBackLimit {
             for case let part? in partitions where part.aligner.buffered > 0 { ready.append((part, consumerLag(part.number))) }
         } else {
-            for p in touchedList {
+            var candidates = touchedList
+            for p in waiting where !(self[p]?.touched ?? true) { candidates.append(p) }
+            candidates.sort()
+            var urgent = false
+            for p in candidates {
                 guard let part = self[p] else { continue }
                 // A partition with a paused input gets no more of it: waiting for a run would wait forever.
-                if part.shape == .eachPoll || part.aligner.buffered >= runLength || part.finished || part.pausedInputs != 0 {
+                let urgently = part.shape == .eachPoll || part.finished || part.pausedInputs != 0
+                if urgently || part.aligner.buffered >= runLength {
                     ready.append((part, consumerLag(p)))
+                    urgent = urgent || urgently
                 }
+            }
+            // Runs that came alone wait a few polls for company, so the
+            // lanes have partitions to share (a replay's partitions fill
+            // their runs one or two per poll).
+            if lanes > 1, !urgent, !ready.isEmpty, ready.count < lanes, waitedPolls < Self.pollsToWaitForCompany {
+                waiting = ready.map(\.0.number)
+                waitedPolls += 1
+                ready = []
+            } else {
+                waiting = []
+                waitedPolls = 0
             }
         }
         try drain(ready)
@@ -423,9 +489,9 @@ final class RecordPipeline {
             // (their states, aligners and cursors); the aligners share only
             // the chunk pool, which locks.
             outcomes.withUnsafeMutableBufferPointer { out in
-                let lanes = UncheckedLanes(groups: groups, outcomes: out)
+                let lanes = UncheckedLanes(work: groups, outcomes: out)
                 DispatchQueue.concurrentPerform(iterations: laneCount) { l in
-                    Self.drain(lanes.groups[l], into: &lanes.outcomes[l], topics: topics, configuration: configuration)
+                    Self.drain(lanes.work[l], into: &lanes.outcomes[l], topics: topics, configuration: configuration)
                 }
             }
         }
@@ -517,11 +583,12 @@ final class RecordPipeline {
     }
 }
 
-/// The lanes of one parallel release: their partition groups and outcome
-/// slots. Shared by the lanes' threads for the span of
-/// `DispatchQueue.concurrentPerform` only: lane `l` touches `groups[l]`'s
-/// partitions and `outcomes[l]` alone, and the caller waits for all of them.
-private struct UncheckedLanes<Group, Outcome>: @unchecked Sendable {
-    let groups: [Group]
+/// The work of one parallel step (`feed`, `drain`) and its lanes' outcome
+/// slots, shared by the lanes' threads for the span of
+/// `DispatchQueue.concurrentPerform` only: lane `l` touches its own
+/// partitions and `outcomes[l]` alone (see each step), and the caller waits
+/// for all of them.
+private struct UncheckedLanes<Work, Outcome>: @unchecked Sendable {
+    let work: Work
     let outcomes: UnsafeMutableBufferPointer<Outcome>
 }
