@@ -53,6 +53,8 @@ public struct BackfillJob {
     /// collecting runs holds back when there are many partitions (an event
     /// and its record take ~0.55 KB here, so ~70 MB).
     public var heldBackLimit = 131_072
+    /// Threads decoding and counting partitions side by side (`RecordPipeline.lanes`); 1: this thread alone.
+    public var lanes = RecordPipeline.defaultLanes
     /// When the backfill took its end offsets: every record it reads was
     /// written before, so an event more than `futureSkew` past it is
     /// `future` (a producer's clock, not a time the broker or this process
@@ -109,6 +111,7 @@ public struct BackfillJob {
         let pipeline = RecordPipeline(topics: topics, configuration: configuration, deadLetters: deadLetters)
         pipeline.runLength = runLength
         pipeline.heldBackLimit = heldBackLimit
+        pipeline.lanes = max(1, lanes)
         pipeline.readTime = endsTakenAt
         pipeline.readTimeName = "the time the backfill took its end offsets"
         pipeline.pauseAbove = pauseAbove

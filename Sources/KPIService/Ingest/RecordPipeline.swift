@@ -179,7 +179,7 @@ final class RecordPipeline {
     /// thread alone.
     var lanes = RecordPipeline.defaultLanes
     /// One per CPU the process may use, at most 8.
-    static let defaultLanes = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    public static let defaultLanes = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
     /// Events released together below which one lane does it all (a
     /// thread's wake-up costs more than it saves).
     static let parallelReleaseMinimum = 1024

@@ -26,6 +26,48 @@ struct AlertOutboxTests {
         return try outbox.send(a, json: AlertJSON.encode(a, fractionDigits: 2, zone: zone))
     }
 
+    /// The notifications of one emit go as a batch: each webhook delivery
+    /// recorded on the state topic before anything is published, replays
+    /// within the batch skipped like any other.
+    @Test func aBatchRecordsEachWebhookDeliveryAndSkipsItsReplays() throws {
+        let broker = try brokerWithTopics(partitions: 1)
+        let bootstrap = broker.bootstrapServers
+        // A receiver that fails every delivery (no retry): the records stay.
+        let failing = try ScriptedHTTPServer(statuses: [500])
+        defer { failing.stop() }
+        var service = ServiceConfiguration()
+        var hook = ServiceConfiguration.Webhook(url: "http://127.0.0.1:\(failing.port)/kpi-alerts")
+        hook.maxRetries = 0
+        service.alerts.receivers = ["leads-webhook": ServiceConfiguration.Receiver(name: "leads-webhook", kind: .webhook(hook))]
+        service.alerts.routes = [ServiceConfiguration.Route(leads: [], receivers: ["leads-webhook"])]
+        let zone = try ZoneRules(identifier: "Asia/Shanghai")
+        let configured = service
+        let (fresh, ledger, published, sentBodies): ([Bool], [PendingDelivery], [String], [String]) = try onOwnThread {
+            let kafka = KafkaConfiguration(bootstrapServers: bootstrap)
+            let producer = try KafkaProducer(configuration: kafka)
+            let outbox = AlertOutbox(configuration: configured, producer: producer, alreadySent: [:], ledger: "kpi.state")
+            let batch = [Self.alert(.firing, at: 5), Self.alert(.firing, at: 5), Self.alert(.firing, at: 125, isRepeat: true)].map {
+                AlertOutbox.Notification($0, json: AlertJSON.encode($0, fractionDigits: 2, zone: zone), partition: 0)
+            }
+            let fresh = try outbox.send(batch)
+            let sentBodies = [batch[0].json, batch[2].json].map { String(decoding: $0, as: UTF8.self) }
+            _ = outbox.drain(timeout: .seconds(30))
+            try producer.flush()
+            let store = CheckpointStore(topic: "kpi.state", producer: producer, clientConfiguration: kafka)
+            _ = try store.readAll()
+            let published = try readAll(TopicNames().alerts, bootstrap: bootstrap).sorted { $0.offset < $1.offset }
+                .map { String(decoding: $0.value!, as: UTF8.self) }
+            return (fresh, store.pendingDeliveries, published, sentBodies)
+        }
+        #expect(fresh == [true, false, true])
+        // Two notifications on the alerts topic, in order: the firing at 14:05, its repeat at 16:05.
+        #expect(published == sentBodies)
+        // Both still owed to the receiver (it refused them): delivered after a restart.
+        #expect(ledger.count == 2)
+        #expect(Set(ledger.map(\.receiver)) == ["leads-webhook"])
+        #expect(ledger.map(\.at) == [Self.t0 + .minutes(5), Self.t0 + .minutes(125)])
+    }
+
     @Test func repeatsGoOutReplaysDoNotAcrossARestart() throws {
         let broker = try brokerWithTopics(partitions: 1)
         let bootstrap = broker.bootstrapServers

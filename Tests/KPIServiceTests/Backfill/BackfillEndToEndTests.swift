@@ -16,7 +16,7 @@ struct BackfillEndToEndTests {
         #expect(stats.total == 8 * 3 * 3600)
         #expect(stats.rejected > 0 && stats.duplicates > 0 && stats.lateEvents > 0)
 
-        func backfill(runLength: Int? = nil, heldBackLimit: Int? = nil) throws -> ([KPISnapshot], BackfillSummary, [UInt8]) {
+        func backfill(runLength: Int? = nil, heldBackLimit: Int? = nil, lanes: Int = 1) throws -> ([KPISnapshot], BackfillSummary, [UInt8]) {
             try onOwnThread {
                 let consumer = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: nil)
                 let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
@@ -26,6 +26,7 @@ struct BackfillEndToEndTests {
                 var job = BackfillJob(configuration: KPIConfiguration(), from: activityStart - .days(1), until: nil)
                 if let runLength { job.runLength = runLength }
                 if let heldBackLimit { job.heldBackLimit = heldBackLimit }
+                job.lanes = lanes
                 let result = try job.run(consumer: consumer, deadLetters: sink, progress: &progress, emittedAt: { activityStart + .days(1) })
                 let (snapshots, summary) = (result.snapshots, result.summary)
                 try consumer.close()
@@ -86,5 +87,15 @@ struct BackfillEndToEndTests {
         let (_, summary3, bytes3) = try backfill(runLength: .max, heldBackLimit: 5_000)
         #expect(summary3.consumed == summary.consumed)
         #expect(bytes3 == bytes)
+        // And when the partitions are decoded and counted on three threads
+        // side by side (a backfill uses one per CPU): the same bytes, the
+        // same records dead-lettered for the same reasons.
+        let (_, summary4, bytes4) = try backfill(lanes: 3)
+        #expect(summary4.consumed == summary.consumed)
+        #expect(summary4.deadLetteredByReason == summary.deadLetteredByReason)
+        #expect(bytes4 == bytes)
+        let (_, summary5, bytes5) = try backfill(runLength: 1, lanes: 3)
+        #expect(summary5.counted == summary.counted && summary5.duplicates == summary.duplicates)
+        #expect(bytes5 == bytes)
     }
 }
