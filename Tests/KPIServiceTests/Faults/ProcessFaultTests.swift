@@ -190,4 +190,59 @@ struct ProcessFaultTests {
         #expect(output().contains("broker reachable again"), "\(output())")
         #expect(try ordersPaidPerShop(bootstrap: bootstrap) == ["s1": 8, "s2": 8, "s3": 8, "s4": 8])
     }
+
+    /// (1) The broker killed (SIGKILL) with checkpoints due every second: the
+    /// process stays up for a minute without it, says so (/readyz 503
+    /// naming the broker, /healthz 200, kpi_ingest_broker_up 0), and a
+    /// SIGTERM still ends it, within the stop's bounds, with the outputs it
+    /// could not write said. (The mock cluster keeps its data in memory:
+    /// nothing to resume with once it is killed; the pause test above
+    /// covers resuming.)
+    @Test func aBrokerKilledLeavesTheProcessUpAndStoppable() throws {
+        let brokerLog = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-broker-\(UUID().uuidString).log")
+        let (broker, bootstrap) = try launchBroker(partitions: 2, log: brokerLog)
+        defer { kill(broker.processIdentifier, SIGKILL) }
+        let now = nowMillis()
+        let records = (0..<20).map { i in
+            let t = now - 30 * 60_000 + Int64(i) * 60_000
+            return RawRecord(.orders, key: "s1", orderPaid("k-\(i)", shop: "s1", at: t, amount: "1"), timestamp: t)
+        }
+        try produceRaw(records, bootstrap: bootstrap)
+        let port = try freeLoopbackPort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-kill-\(UUID().uuidString).log")
+        let run = try launch(["run", "--config", try defaultsConfigFile(), "--brokers", bootstrap, "--group-id", "killed", "--port", String(port)],
+                             log: log, environment: [
+                                "KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s",
+                                "KPI_INGEST_OUTPUT_SNAPSHOT_EMIT_INTERVAL": "200ms",
+                             ])
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try waitUntilGroupCaughtUp(group: "killed", bootstrap: bootstrap, partitions: 2))
+        #expect(waitFor(seconds: 30) { DemoTests.get("\(base)/readyz")?.status == 200 }, "\(output())")
+
+        kill(broker.processIdentifier, SIGKILL)
+        broker.waitUntilExit()
+        let killedAt = Date()
+        var notReady: String?
+        var brokerDown = false
+        var healthy = true
+        while Date().timeIntervalSince(killedAt) < 50 {
+            if let r = DemoTests.get("\(base)/readyz"), r.status == 503 { notReady = r.body }
+            if let m = DemoTests.get("\(base)/metrics")?.body, m.contains("kpi_ingest_broker_up 0") { brokerDown = true }
+            if DemoTests.get("\(base)/healthz")?.status != 200 { healthy = false }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        #expect(run.isRunning, "the process ended without its broker: \(output())")
+        #expect(healthy)
+        #expect(notReady?.contains("broker") == true, "/readyz without the broker: \(notReady ?? "never 503")")
+        #expect(brokerDown)
+        #expect(output().contains("broker unreachable"), "\(output())")
+        #expect(!output().contains("Fatal error"), "\(output())")
+
+        let stopAt = Date()
+        kill(run.processIdentifier, SIGTERM)
+        #expect(waitFor(seconds: 90) { !run.isRunning }, "SIGTERM did not end the process without its broker: \(output())")
+        #expect(Date().timeIntervalSince(stopAt) < 90)
+    }
 }
