@@ -42,8 +42,9 @@ final class NativeClient: @unchecked Sendable {
         }
     }
 
-    /// The partition count of each topic; fails naming the topics the cluster does not have.
-    func partitionCounts(topics: [String], timeout: Duration) throws(KafkaError) -> [String: Int32] {
+    /// Each topic the cluster knows without error: its partitions' ids and
+    /// leader brokers (-1: none), from one metadata request.
+    private func topicMetadata(timeout: Duration) throws(KafkaError) -> [String: [(id: Int32, leader: Int32)]] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(handle, 1, nil, &metadata, Self.milliseconds(timeout))
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata else {
@@ -53,38 +54,31 @@ final class NativeClient: @unchecked Sendable {
                 rdkafkaName: String(cString: rd_kafka_err2name(err)))
         }
         defer { rd_kafka_metadata_destroy(md) }
-        var counts: [String: Int32] = [:]
+        var out: [String: [(id: Int32, leader: Int32)]] = [:]
         for i in 0..<Int(md.pointee.topic_cnt) {
             let t = md.pointee.topics[i]
-            if t.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                counts[String(cString: t.topic)] = t.partition_cnt
-            }
+            guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            out[String(cString: t.topic)] = (0..<Int(t.partition_cnt)).map { (t.partitions[$0].id, t.partitions[$0].leader) }
         }
-        let missing = topics.filter { counts[$0] == nil }
+        return out
+    }
+
+    /// The partition count of each topic; fails naming the topics the cluster does not have.
+    func partitionCounts(topics: [String], timeout: Duration) throws(KafkaError) -> [String: Int32] {
+        let known = try topicMetadata(timeout: timeout)
+        let missing = topics.filter { known[$0] == nil }
         if !missing.isEmpty {
             throw KafkaError(.unknownTopic, "Topic(s) \(missing.joined(separator: ", ")) do not exist on Kafka at \(bootstrapServers). Create them, or fix the topic names in the config")
         }
-        return counts.filter { topics.contains($0.key) }
+        return Dictionary(topics.map { ($0, Int32(known[$0]!.count)) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The leader broker of each partition of these topics (from metadata);
     /// partitions without a leader are left out.
     func leaders(of topics: Set<String>, timeout: Duration) throws(KafkaError) -> [TopicPartition: Int32] {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(handle, 1, nil, &metadata, Self.milliseconds(timeout))
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = metadata else {
-            throw KafkaError(.brokerUnreachable, "Could not read topic metadata from Kafka at \(bootstrapServers) within \(timeout): \(String(cString: rd_kafka_err2str(err)))",
-                             rdkafkaName: String(cString: rd_kafka_err2name(err)))
-        }
-        defer { rd_kafka_metadata_destroy(md) }
         var out: [TopicPartition: Int32] = [:]
-        for i in 0..<Int(md.pointee.topic_cnt) {
-            let t = md.pointee.topics[i]
-            let name = String(cString: t.topic)
-            guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR, topics.contains(name) else { continue }
-            for j in 0..<Int(t.partition_cnt) where t.partitions[j].leader >= 0 {
-                out[TopicPartition(name, t.partitions[j].id)] = t.partitions[j].leader
-            }
+        for (name, partitions) in try topicMetadata(timeout: timeout) where topics.contains(name) {
+            for p in partitions where p.leader >= 0 { out[TopicPartition(name, p.id)] = p.leader }
         }
         return out
     }

@@ -613,7 +613,9 @@ public final class LiveIngester {
             rdkafkaRestoreLog("flush on revoke failed: \(error)")
         }
         do {
-            try storeOffsets()
+            // Only what was just emitted and checkpointed counts as processed
+            // (a partition still replaying, or one kept, has emitted nothing since its last store).
+            try storeOffsets(of: flush.compactMap { pipeline[$0] })
             try consumer?.commit()
         } catch {
             // A group already rebalancing refuses commits; the checkpoints
