@@ -337,7 +337,13 @@ final class RecordPipeline {
                 if let appended = r.logAppendTimeMillis, event.time.millis - appended > configuration.futureSkew.millis {
                     throw futureOfAppendTime(event, appended)
                 }
-                let keep = part.work.state.mayRefuse(event, recordTimestamp: recordTime, latestSeen: part.latestFed)
+                // Judged against the latest time the partition may reach,
+                // not only what it was fed so far: an old record read before
+                // the other inputs' newer ones is merged after them, and then
+                // late (`InputAligner`'s `seen`). Time cannot pass `readLimit`
+                // (later events are `future`).
+                let horizon = readTime == nil ? part.latestFed : EventTime(millis: max(readLimit, part.latestFed.millis))
+                let keep = part.work.state.mayRefuse(event, recordTimestamp: recordTime, latestSeen: horizon)
                     || part.work.state.mayRefuseIDs(event, buffered: part.aligner.buffered)
                 if event.time > part.latestFed { part.latestFed = event.time }
                 part.aligner.append(event, from: input, recordTimestamp: recordTime, offset: r.offset, key: r.key, value: value,

@@ -170,6 +170,30 @@ struct HostileInputTests {
         #expect(details.count == 2 && details.allSatisfy { $0.contains("ahead of the time the backfill took its end offsets") }, "\(details)")
     }
 
+    /// An order 60 days old, written after page views of today (record
+    /// timestamps) but read before them: merged in event time, it comes
+    /// after them and is `late`. Its dead letter carries its original bytes
+    /// (the backfill kept them, judging it against the latest time the
+    /// partition could reach, not the little it had read so far: a debug
+    /// build stopped on "refused event 0 without its bytes").
+    @Test func anOldRecordReadFirstIsDeadLetteredWithItsBytes() throws {
+        let broker = try brokerWithTopics(partitions: 1)
+        let day: Int64 = 86_400_000
+        let old = orderPaid("old", shop: "s1", at: Self.t0 - 60 * day, amount: "5")
+        var records = [RawRecord(.orders, key: "s1", old, timestamp: Self.t0 + 10_000)]
+        for i in 0..<3 {
+            let at = Self.t0 + Int64(i) * 1000
+            let view = #"{"event_id":"v\#(i)","type":"page_view","ts":"\#(CivilTime.rfc3339(EventTime(millis: at), utcOffsetSeconds: 0, milliseconds: true))","shop_id":"s1","visitor_id":"v","session_id":"v-1","page":"/"}"#
+            records.append(RawRecord(.traffic, key: "s1", view, timestamp: at))
+        }
+        try produceRaw(records, bootstrap: broker.bootstrapServers)
+        let out = try backfillWithDeadLetters(bootstrap: broker.bootstrapServers, readTime: EventTime(millis: Self.t0 + 3_600_000))
+        #expect(out.result.summary.deadLetteredByReason == ["late": 1])
+        let late = out.deadLettered("late")
+        #expect(late.count == 1)
+        #expect(late.first.map { String(decoding: $0.value ?? [], as: UTF8.self) } == old)
+    }
+
     /// (8) `|` inside ids made two snapshot keys collide: agent `a|b` of
     /// shop `zt` and agent `b` of shop `zt|a` were both `agent|zt|a|b|…`,
     /// and the compacted topic kept one of them. Live, through the topic.
