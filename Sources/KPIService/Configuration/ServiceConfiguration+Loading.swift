@@ -349,9 +349,11 @@ struct ConfigDecoder {
     /// the fix when it does not.
     func checkMetric(_ metric: String, input: ScalarInput, scopeType: ScopeType?) -> MetricTraits? {
         guard let traits = MetricTraits.of(metric) else {
-            let all = Array(Set(ScopeType.allCases.flatMap(MetricCatalog.names(for:)))).sorted()
+            let all = MetricCatalog.allNames.sorted()
             let hint = ConfigReader.closest(metric, in: all).map { "did you mean \"\($0)\"? " } ?? ""
-            reader.problem(input, "unknown metric \"\(metric)\": \(hint)the metrics are listed in kpis.md (e.g. \(scopeType.map { MetricCatalog.names(for: $0).prefix(4).joined(separator: ", ") } ?? "sales, first_response_s, ctr"))")
+            let valid = scopeType.map { "the \($0.name) metrics are \(MetricCatalog.names(for: $0).joined(separator: ", "))" }
+                ?? "the metrics are \(all.joined(separator: ", "))"
+            reader.problem(input, "unknown metric \"\(metric)\": \(hint)\(valid) (kpis.md)")
             return nil
         }
         if let scopeType, !MetricCatalog.names(for: scopeType).contains(metric) {
