@@ -140,7 +140,11 @@ public struct KPIHTTPServer: ApplicationProtocol {
             }
         }
 
-        router.get("/") { _, _ in Responses.html(DashboardPage.html) }
+        router.get("/") { request, _ in
+            var r = Responses.html(DashboardPage.html(acceptLanguage: request.headers[.acceptLanguage]))
+            r.headers[.vary] = "Accept-Language"
+            return r
+        }
         return router
     }
 
