@@ -39,9 +39,9 @@ struct DashboardBrowserTests {
             Fixtures.snapshot(.shop, window: Fixtures.week, values: ["sales": Fixtures.money(9_999_900)]),
         ])
         store.publish(alert: Fixtures.alertJSON(id: "cs-first-response|agent|s1|a3|day|2026-11-21", state: "firing"),
-                      id: "cs-first-response|agent|s1|a3|day|2026-11-21", state: "firing")
+                      id: "cs-first-response|agent|s1|a3|day|2026-11-21", state: .firing)
         store.publish(alert: Fixtures.alertJSON(id: "other-shop", state: "firing", shop: "s2", agent: "b1"),
-                      id: "other-shop", state: "firing")
+                      id: "other-shop", state: .firing)
         return store
     }
 
@@ -113,7 +113,7 @@ struct DashboardBrowserTests {
                 while store.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
                 store.publish([Fixtures.snapshot(.agent, id: "a7", values: ["inquiries": .count(77)])])
                 store.publish(alert: Fixtures.alertJSON(id: "late-alert", state: "firing", agent: "a7"),
-                              id: "late-alert", state: "firing")
+                              id: "late-alert", state: .firing)
             }
             defer { streamed.cancel() }
 

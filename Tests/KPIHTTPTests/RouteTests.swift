@@ -12,8 +12,8 @@ import Testing
             Fixtures.snapshot(.agent, id: "a3"), Fixtures.snapshot(.agent, id: "a3", window: Fixtures.week),
             Fixtures.snapshot(.agent, id: "a4"), Fixtures.snapshot(.campaign, id: "c-77"),
         ])
-        store.publish(alert: Fixtures.alertJSON(id: "r|1", state: "firing"), id: "r|1", state: "firing")
-        store.publish(alert: Fixtures.alertJSON(id: "r|2", state: "resolved"), id: "r|2", state: "resolved")
+        store.publish(alert: Fixtures.alertJSON(id: "r|1", state: "firing"), id: "r|1", state: .firing)
+        store.publish(alert: Fixtures.alertJSON(id: "r|2", state: "resolved"), id: "r|2", state: .resolved)
         return store
     }
 
@@ -152,9 +152,9 @@ import Testing
         metrics.setWatermark(partition: 0, epochSeconds: 1_795_244_531)
         metrics.setRestoreProgress(partition: 1, fraction: 0.5)
         metrics.recordSnapshotsEmitted(30)
-        metrics.recordAlertEmitted(state: "firing")
-        metrics.recordAlertEmitted(state: "firing")
-        metrics.recordAlertEmitted(state: "resolved")
+        metrics.recordAlertEmitted(state: .firing)
+        metrics.recordAlertEmitted(state: .firing)
+        metrics.recordAlertEmitted(state: .resolved)
         try await TestServer.make(metrics: metrics).test(.router) { client async throws in
             let a = try await client.get("/metrics")
             #expect(a.status == .ok)

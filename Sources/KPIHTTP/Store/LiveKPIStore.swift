@@ -32,7 +32,7 @@ public final class LiveKPIStore: Sendable {
     }
 
     struct AlertEntry {
-        var state: String
+        var state: AlertState
         var json: [UInt8]
         /// Publish order, to evict the oldest resolved alerts first.
         var sequence: UInt64
@@ -118,12 +118,12 @@ public final class LiveKPIStore: Sendable {
     /// Takes an alert state change (interfaces.md "Alert", ready JSON): keeps the
     /// latest per `id` and broadcasts it. Resolved alerts beyond
     /// `resolvedAlertsKept` are forgotten, oldest first.
-    public func publish(alert json: [UInt8], id: String, state alertState: String) {
+    public func publish(alert json: [UInt8], id: String, state alertState: AlertState) {
         let subscribers = state.withLock { st in
             st.alertSequence += 1
             st.alerts[id] = AlertEntry(state: alertState, json: json, sequence: st.alertSequence)
-            if alertState == "resolved" {
-                let resolved = st.alerts.filter { $0.value.state == "resolved" }
+            if alertState == .resolved {
+                let resolved = st.alerts.filter { $0.value.state == .resolved }
                 if resolved.count > resolvedAlertsKept {
                     let oldest = resolved.sorted { $0.value.sequence < $1.value.sequence }
                         .prefix(resolved.count - resolvedAlertsKept)
@@ -141,7 +141,7 @@ public final class LiveKPIStore: Sendable {
     /// listed before and lists no more (gone idle, forgotten, or the
     /// partition was revoked: an empty list) are dropped, unless resolved.
     /// Subscribers are told of the alerts whose state changed.
-    public func replaceAlerts(partition: Int32, _ alerts: [(id: String, state: String, json: [UInt8])]) {
+    public func replaceAlerts(partition: Int32, _ alerts: [(id: String, state: AlertState, json: [UInt8])]) {
         let (changed, subscribers) = state.withLock { st in
             var changed: [LiveUpdate] = []
             let before = st.listed[partition] ?? []
@@ -157,7 +157,7 @@ public final class LiveKPIStore: Sendable {
                     st.alerts[a.id]!.json = a.json
                 }
             }
-            for id in before.subtracting(now) where st.alerts[id]?.state != "resolved" { st.alerts[id] = nil }
+            for id in before.subtracting(now) where st.alerts[id]?.state != .resolved { st.alerts[id] = nil }
             st.listed[partition] = now.isEmpty ? nil : now
             return (changed, changed.isEmpty ? [] : Array(st.subscribers.values))
         }
@@ -253,7 +253,7 @@ public final class LiveKPIStore: Sendable {
     }
 
     /// The JSON of the latest state of each alert, by id; only those in `state` when given.
-    public func alerts(state wanted: String? = nil) -> [[UInt8]] {
+    public func alerts(state wanted: AlertState? = nil) -> [[UInt8]] {
         state.withLock { st in
             st.alerts.filter { wanted == nil || $0.value.state == wanted }
                 .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
