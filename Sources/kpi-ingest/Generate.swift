@@ -44,6 +44,9 @@ struct Generate: ParsableCommand {
         guard shops > 0 else { throw ValidationError("--shops must be at least 1.") }
         if let timeZone, TimeZone(identifier: timeZone) == nil { throw ValidationError("--time-zone \(timeZone) is not an IANA time zone name (e.g. Asia/Shanghai).") }
         _ = try parseDuration(duration, flag: "--duration")
+        // The form only (the zone decides the instant, not whether it parses):
+        // a mistake here is shown with this command's usage, not the top-level one.
+        if let start { _ = try parseInstant(start, flag: "--start", timeZone: .gmt) }
     }
 
     func run() throws {
