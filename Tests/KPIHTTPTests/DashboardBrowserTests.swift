@@ -183,6 +183,7 @@ struct DashboardBrowserTests {
             #expect(zh.contains(#"<h2 data-group="customer_service">客服</h2>"#))
             #expect(zh.contains(#"data-lang="zh-CN" lang="zh-CN" aria-pressed="true">中文</button>"#))
             #expect(zh.contains(#"<td data-metric="sales">15230.50</td>"#))   // values are not translated
+            #expect(zh.contains("2026-11-21 · 进行中"))   // the window line is in Chinese too
             let chosen = try #require(try await Self.runChromium(["--accept-lang=zh-CN,zh", "--dump-dom"], url: still + "&lang=en"))
             #expect(chosen.contains(#"<th title="first_response_s">First response</th>"#))
             #expect(chosen.contains(#"data-lang="en" lang="en" aria-pressed="true">EN</button>"#))

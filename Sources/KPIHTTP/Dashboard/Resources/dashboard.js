@@ -16,14 +16,22 @@
       agentTeam: "Agent / team", teams: "Teams", shopTotal: "Shop total", noCS: "No customer-service data.",
       channelCampaign: "Channel / campaign", channels: "Channels", campaigns: "Campaigns", noPromo: "No promotion data.",
       noAlerts: "No firing alerts for this shop.", firing: "Firing: ", pendingAlert: "Pending: ", since: "since ",
-      pause: "Pause", resume: "Resume"},
+      pause: "Pause", resume: "Resume", closed: " · closed", open: " · open", final: " · final",
+      dataUpTo: " · data up to ", revision: " · revision ",
+      incomplete: " · incomplete: input does not reach back to the window start",
+      noSnapshots: "No snapshots yet for this shop and window.", updated: "updated ", live: "live", paused: "paused",
+      reconnecting: "reconnecting…", noShops: "no shops yet"},
     "zh-CN": {shop: "店铺", alerts: "告警", headlines: "核心指标", onTarget: "达标", pending: "待定",
       belowTarget: "未达标", day: "今天", week: "本周", month: "本月", rolling_24h: "近24小时",
       rolling_7d: "近7天", rolling_30d: "近30天", value: "数值", target: "目标", trend: "趋势",
       agentTeam: "客服 / 小组", teams: "小组", shopTotal: "店铺合计", noCS: "暂无客服数据。",
       channelCampaign: "渠道 / 推广计划", channels: "渠道", campaigns: "推广计划", noPromo: "暂无推广数据。",
       noAlerts: "本店暂无告警。", firing: "告警中：", pendingAlert: "待定：", since: "始于 ",
-      pause: "暂停", resume: "继续"}
+      pause: "暂停", resume: "继续", closed: " · 已结束", open: " · 进行中", final: " · 最终",
+      dataUpTo: " · 数据截至 ", revision: " · 版本 ",
+      incomplete: " · 不完整：输入数据未覆盖到窗口开始",
+      noSnapshots: "该店铺与时间窗口暂无数据。", updated: "更新于 ", live: "实时", paused: "已暂停",
+      reconnecting: "重新连接中…", noShops: "暂无店铺"}
   };
   var WINDOWS = ["day", "week", "month", "rolling_24h", "rolling_7d", "rolling_30d"];
   var RATES = {}, SECONDS = {};
@@ -186,11 +194,11 @@
     if (cur.window) {
       var w = cur.window, s = cur.any;
       var span = w.id === w.type ? when(w.start) + " → " + when(w.end) : w.id;
-      meta.appendChild(document.createTextNode(span + (w.closed ? " · closed" : " · open") + (s.final ? " · final" : "") +
-        (s.watermark ? " · data up to " + when(s.watermark) : "") + " · revision " + s.revision));
-      if (s.complete === false) meta.appendChild(el("span", {"class": "warn"}, " · incomplete: input does not reach back to the window start"));
+      meta.appendChild(document.createTextNode(span + (w.closed ? t("closed") : t("open")) + (s.final ? t("final") : "") +
+        (s.watermark ? t("dataUpTo") + when(s.watermark) : "") + t("revision") + s.revision));
+      if (s.complete === false) meta.appendChild(el("span", {"class": "warn"}, t("incomplete")));
     } else {
-      meta.appendChild(document.createTextNode("No snapshots yet for this shop and window."));
+      meta.appendChild(document.createTextNode(t("noSnapshots")));
     }
 
     var cards = $("cards"); clear(cards);
@@ -241,7 +249,7 @@
     rows.campaign.forEach(function (s) { promo.appendChild(scopeRow(s, PROMO, s.scope.id, "campaign")); });
     if (!rows.channel.length && !rows.campaign.length) promo.appendChild(groupRow(t("noPromo"), PROMO.length + 1));
 
-    $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+    $("updated").textContent = t("updated") + new Date().toLocaleTimeString();
   }
   function schedule() { if (!state.timer) state.timer = setTimeout(render, 150); }
 
@@ -258,13 +266,13 @@
 
   function connect() {
     if (state.source) { state.source.close(); state.source = null; }
-    if (!state.live) { $("dot").className = "dot"; $("conn").textContent = "paused"; return; }
+    if (!state.live) { $("dot").className = "dot"; $("conn").textContent = t("paused"); return; }
     var src = new EventSource("/api/v1/stream?" + q({shop: state.shop, window: state.window}));
     state.source = src;
     var opened = false, lost = null;
     src.onopen = function () {
       clearTimeout(lost); lost = null;
-      $("dot").className = "dot live"; $("conn").textContent = "live";
+      $("dot").className = "dot live"; $("conn").textContent = t("live");
       if (opened) resync();   // a reconnect: fetch what may have been published in between
       opened = true;
     };
@@ -272,7 +280,7 @@
     // only a connection that stays lost is worth showing.
     src.onerror = function () {
       if (lost) return;
-      lost = setTimeout(function () { $("dot").className = "dot"; $("conn").textContent = "reconnecting…"; }, 3000);
+      lost = setTimeout(function () { $("dot").className = "dot"; $("conn").textContent = t("reconnecting"); }, 3000);
     };
     // Counted on the status element: how much arrived through the stream (diagnostics, tests).
     function counted() { state.events = (state.events || 0) + 1; $("conn").setAttribute("data-stream-events", state.events); }
@@ -376,7 +384,7 @@
       state.shop = params.shop || shops[0] || null;
       if (state.shop) sel.value = state.shop;
       sel.onchange = function () { state.shop = sel.value; load(); };
-      if (state.shop) load(); else { render(); $("conn").textContent = "no shops yet"; setTimeout(start, 5000); }
+      if (state.shop) load(); else { render(); $("conn").textContent = t("noShops"); setTimeout(start, 5000); }
     }).catch(function (e) { $("conn").textContent = String(e.message || e); setTimeout(start, 5000); });
   }
   start();
