@@ -66,6 +66,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Writes files as Swift static strings (for EmbedFiles).
+        .executableTarget(name: "embed-files"),
+        // Embeds the dashboard's .html, .css and .js into KPIHTTP at build time:
+        // real files in the tree, one binary without a resource bundle.
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         // The live HTTP side: API, SSE stream, Prometheus /metrics, health, dashboard.
         .target(
             name: "KPIHTTP",
@@ -79,7 +84,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "kpi-ingest",

@@ -29,6 +29,13 @@ struct Backfill: ParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
+    func validate() throws {
+        // The form only (the configured zone decides the instant, not whether
+        // it parses): a mistake is shown with backfill's usage, not the top-level one.
+        _ = try parseInstant(from, flag: "--from", timeZone: .gmt)
+        if let until { _ = try parseInstant(until, flag: "--until", timeZone: .gmt) }
+    }
+
     func run() throws {
         let service = configOptions.load(brokers: brokers)
         let configuration = service.kpi

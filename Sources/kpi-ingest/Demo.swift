@@ -11,10 +11,11 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "HTTP port of the dashboard and API (0: any free port; the banner names it).")
     var port: Int = 8080
 
-    @Option(help: "Events per second (daily average; the day has a rhythm).")
+    // Unconditional: `--rate -5` reads -5 (validate() explains) instead of "Missing value".
+    @Option(parsing: .unconditional, help: "Events per second (daily average; the day has a rhythm).")
     var rate: Int = 100
 
-    @Option(help: "Number of shops.")
+    @Option(parsing: .unconditional, help: "Number of shops.")
     var shops: Int = 5
 
     @OptionGroup var configOptions: ConfigOptions

@@ -15,7 +15,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Kafka bootstrap servers, comma-separated (overrides kafka.brokers of the config).")
     var brokers: String?
 
-    @Option(help: "Events per second of event time.")
+    // Unconditional: `--rate -5` reads -5 (validate() explains) instead of "Missing value".
+    @Option(parsing: .unconditional, help: "Events per second of event time.")
     var rate: Int = 1000
 
     @Option(help: "Event-time span to generate, e.g. 30s, 5m, 2h, 7d (ignored with --follow).")
@@ -27,7 +28,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Seed of the generator: same seed, start and flags, same events byte for byte.")
     var seed: UInt64 = 1
 
-    @Option(help: "Number of shops.")
+    @Option(parsing: .unconditional, help: "Number of shops.")
     var shops: Int = 5
 
     @Flag(help: "Mix in a small share of realistic faults: duplicates, out-of-order, late, malformed, missing fields.")
@@ -44,6 +45,9 @@ struct Generate: ParsableCommand {
         guard shops > 0 else { throw ValidationError("--shops must be at least 1.") }
         if let timeZone, TimeZone(identifier: timeZone) == nil { throw ValidationError("--time-zone \(timeZone) is not an IANA time zone name (e.g. Asia/Shanghai).") }
         _ = try parseDuration(duration, flag: "--duration")
+        // The form only (the zone decides the instant, not whether it parses):
+        // a mistake here is shown with this command's usage, not the top-level one.
+        if let start { _ = try parseInstant(start, flag: "--start", timeZone: .gmt) }
     }
 
     func run() throws {

@@ -39,9 +39,9 @@ struct DashboardBrowserTests {
             Fixtures.snapshot(.shop, window: Fixtures.week, values: ["sales": Fixtures.money(9_999_900)]),
         ])
         store.publish(alert: Fixtures.alertJSON(id: "cs-first-response|agent|s1|a3|day|2026-11-21", state: "firing"),
-                      id: "cs-first-response|agent|s1|a3|day|2026-11-21", state: "firing")
+                      id: "cs-first-response|agent|s1|a3|day|2026-11-21", state: .firing)
         store.publish(alert: Fixtures.alertJSON(id: "other-shop", state: "firing", shop: "s2", agent: "b1"),
-                      id: "other-shop", state: "firing")
+                      id: "other-shop", state: .firing)
         return store
     }
 
@@ -113,7 +113,7 @@ struct DashboardBrowserTests {
                 while store.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
                 store.publish([Fixtures.snapshot(.agent, id: "a7", values: ["inquiries": .count(77)])])
                 store.publish(alert: Fixtures.alertJSON(id: "late-alert", state: "firing", agent: "a7"),
-                              id: "late-alert", state: "firing")
+                              id: "late-alert", state: .firing)
             }
             defer { streamed.cancel() }
 
@@ -169,12 +169,30 @@ struct DashboardBrowserTests {
             #expect(hostileRow["_label"] == "&lt;img src=x onerror=alert(1)&gt;")
             #expect(!dom.contains("<img"))
 
+            // English unless asked otherwise: the column heads are the catalog's English labels.
+            #expect(dom.contains(#"<th title="first_response_s">First response</th>"#))
+
+            // A browser asking for Chinese gets the seeds' names, the tables' titles in
+            // Chinese, and the switch showing 中文; the switch's choice (in the URL) wins.
+            let still = url + "&live=0"
+            let zhDump = try await Self.runChromium(["--accept-lang=zh-CN,zh", "--dump-dom"], url: still)
+            let zh = try #require(zhDump, "chromium did not finish (zh-CN)")
+            #expect(zh.contains(#"<html lang="zh-CN">"#))
+            #expect(zh.contains(#"<th title="first_response_s">首次响应时间</th>"#))
+            #expect(zh.contains(#"<th title="inquiry_conversion_rate">询单转化率</th>"#))
+            #expect(zh.contains(#"<h2 data-group="customer_service">客服</h2>"#))
+            #expect(zh.contains(#"data-lang="zh-CN" lang="zh-CN" aria-pressed="true">中文</button>"#))
+            #expect(zh.contains(#"<td data-metric="sales">15230.50</td>"#))   // values are not translated
+            #expect(zh.contains("2026-11-21 · 进行中"))   // the window line is in Chinese too
+            let chosen = try #require(try await Self.runChromium(["--accept-lang=zh-CN,zh", "--dump-dom"], url: still + "&lang=en"))
+            #expect(chosen.contains(#"<th title="first_response_s">First response</th>"#))
+            #expect(chosen.contains(#"data-lang="en" lang="en" aria-pressed="true">EN</button>"#))
+
             // The picture, for people to look at.
             let shot = FileManager.default.currentDirectoryPath + "/test-output/dashboard.png"
             try? FileManager.default.removeItem(atPath: shot)
             // Paused (no open stream): Chromium's screenshot mode sometimes never
             // ends while a request is open; the stream was exercised above.
-            let still = url + "&live=0"
             let shotRun = try await Self.runChromium(["--screenshot=\(shot)", "--window-size=1400,900", "--hide-scrollbars"],
                                                      url: still)
             #expect(shotRun != nil, "chromium screenshot did not finish")

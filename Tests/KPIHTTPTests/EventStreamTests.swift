@@ -76,7 +76,7 @@ final class StreamCapture: Sendable {
             #expect(await stream.wait(for: .seconds(2)) { $0.contains(expected) }, "got: \(stream.text)")
             #expect(ContinuousClock.now - published < .seconds(2))
 
-            store.publish(alert: Fixtures.alertJSON(id: "r|1", state: "firing"), id: "r|1", state: "firing")
+            store.publish(alert: Fixtures.alertJSON(id: "r|1", state: "firing"), id: "r|1", state: .firing)
             let alert = "event: alert\ndata: " + Fixtures.text(Fixtures.alertJSON(id: "r|1", state: "firing")) + "\n\n"
             #expect(await stream.wait(for: .seconds(2)) { $0.contains(alert) })
         }

@@ -97,25 +97,25 @@ import Testing
 
     @Test func keepsTheLatestStateOfEachAlertAndFiltersByState() {
         let store = Fixtures.store()
-        store.publish(alert: Fixtures.alertJSON(id: "r|b", state: "pending"), id: "r|b", state: "pending")
-        store.publish(alert: Fixtures.alertJSON(id: "r|a", state: "pending"), id: "r|a", state: "pending")
-        store.publish(alert: Fixtures.alertJSON(id: "r|a", state: "firing"), id: "r|a", state: "firing")
+        store.publish(alert: Fixtures.alertJSON(id: "r|b", state: "pending"), id: "r|b", state: .pending)
+        store.publish(alert: Fixtures.alertJSON(id: "r|a", state: "pending"), id: "r|a", state: .pending)
+        store.publish(alert: Fixtures.alertJSON(id: "r|a", state: "firing"), id: "r|a", state: .firing)
         #expect(store.alerts().count == 2)
-        #expect(store.alerts(state: "firing") == [Fixtures.alertJSON(id: "r|a", state: "firing")])
-        #expect(store.alerts(state: "pending") == [Fixtures.alertJSON(id: "r|b", state: "pending")])
-        #expect(store.alerts(state: "resolved").isEmpty)
+        #expect(store.alerts(state: .firing) == [Fixtures.alertJSON(id: "r|a", state: "firing")])
+        #expect(store.alerts(state: .pending) == [Fixtures.alertJSON(id: "r|b", state: "pending")])
+        #expect(store.alerts(state: .resolved).isEmpty)
         #expect(store.alerts().map(Fixtures.text).map { $0.contains(#""id":"r|a""#) } == [true, false])
     }
 
     @Test func forgetsTheOldestResolvedAlertsBeyondTheLimit() {
         let store = LiveKPIStore(fractionDigits: 2, zone: Fixtures.zone, resolvedAlertsKept: 2)
-        store.publish(alert: Fixtures.alertJSON(id: "f", state: "firing"), id: "f", state: "firing")
+        store.publish(alert: Fixtures.alertJSON(id: "f", state: "firing"), id: "f", state: .firing)
         for i in 1...4 {
-            store.publish(alert: Fixtures.alertJSON(id: "r\(i)", state: "resolved"), id: "r\(i)", state: "resolved")
+            store.publish(alert: Fixtures.alertJSON(id: "r\(i)", state: "resolved"), id: "r\(i)", state: .resolved)
         }
-        #expect(store.alerts(state: "resolved") == [Fixtures.alertJSON(id: "r3", state: "resolved"),
+        #expect(store.alerts(state: .resolved) == [Fixtures.alertJSON(id: "r3", state: "resolved"),
                                                     Fixtures.alertJSON(id: "r4", state: "resolved")])
-        #expect(store.alerts(state: "firing").count == 1)
+        #expect(store.alerts(state: .firing).count == 1)
     }
 
     @Test func broadcastsNewRevisionsAndAlertsToSubscribersOnly() async {
@@ -125,7 +125,7 @@ import Testing
         #expect(store.subscriberCount == 1)
         store.publish([Fixtures.snapshot(.shop, revision: 1)])          // not new: not broadcast
         store.publish([Fixtures.snapshot(.shop, revision: 2)])
-        store.publish(alert: Fixtures.alertJSON(id: "x", state: "firing"), id: "x", state: "firing")
+        store.publish(alert: Fixtures.alertJSON(id: "x", state: "firing"), id: "x", state: .firing)
         store.finishSubscribers()
         var received: [LiveUpdate] = []
         for await u in stream { received.append(u) }
@@ -137,7 +137,7 @@ import Testing
         } else {
             Issue.record("expected a snapshot first, got \(received[0])")
         }
-        #expect(received[1] == .alert(id: "x", state: "firing", json: Fixtures.alertJSON(id: "x", state: "firing")))
+        #expect(received[1] == .alert(id: "x", state: .firing, json: Fixtures.alertJSON(id: "x", state: "firing")))
     }
 
     @Test func aSlowSubscriberKeepsOnlyTheNewestUpdatesAndNeverBlocksThePublisher() async {
@@ -192,15 +192,15 @@ import Testing
         let store = Fixtures.store()
         func json(_ id: String, _ state: String) -> [UInt8] { Array("{\"id\":\"\(id)\",\"state\":\"\(state)\"}".utf8) }
         func listed() -> [String] { store.alerts().map { String(decoding: $0, as: UTF8.self) } }
-        store.replaceAlerts(partition: 0, [("a", "pending", json("a", "pending")), ("b", "firing", json("b", "firing"))])
-        store.replaceAlerts(partition: 1, [("c", "firing", json("c", "firing"))])
+        store.replaceAlerts(partition: 0, [("a", .pending, json("a", "pending")), ("b", .firing, json("b", "firing"))])
+        store.replaceAlerts(partition: 1, [("c", .firing, json("c", "firing"))])
         #expect(listed() == [#"{"id":"a","state":"pending"}"#, #"{"id":"b","state":"firing"}"#, #"{"id":"c","state":"firing"}"#])
         // a fires, b resolved (kept), and partition 1 revoked (an empty book).
-        store.replaceAlerts(partition: 0, [("a", "firing", json("a", "firing")), ("b", "resolved", json("b", "resolved"))])
+        store.replaceAlerts(partition: 0, [("a", .firing, json("a", "firing")), ("b", .resolved, json("b", "resolved"))])
         store.replaceAlerts(partition: 1, [])
         #expect(listed() == [#"{"id":"a","state":"firing"}"#, #"{"id":"b","state":"resolved"}"#])
         // b forgotten by the book: a resolved alert stays listed (as sent).
-        store.replaceAlerts(partition: 0, [("a", "firing", json("a", "firing"))])
+        store.replaceAlerts(partition: 0, [("a", .firing, json("a", "firing"))])
         #expect(listed() == [#"{"id":"a","state":"firing"}"#, #"{"id":"b","state":"resolved"}"#])
         // a gone idle while firing (e.g. its window forgotten): no longer listed.
         store.replaceAlerts(partition: 0, [])

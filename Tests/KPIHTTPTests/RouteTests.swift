@@ -12,8 +12,8 @@ import Testing
             Fixtures.snapshot(.agent, id: "a3"), Fixtures.snapshot(.agent, id: "a3", window: Fixtures.week),
             Fixtures.snapshot(.agent, id: "a4"), Fixtures.snapshot(.campaign, id: "c-77"),
         ])
-        store.publish(alert: Fixtures.alertJSON(id: "r|1", state: "firing"), id: "r|1", state: "firing")
-        store.publish(alert: Fixtures.alertJSON(id: "r|2", state: "resolved"), id: "r|2", state: "resolved")
+        store.publish(alert: Fixtures.alertJSON(id: "r|1", state: "firing"), id: "r|1", state: .firing)
+        store.publish(alert: Fixtures.alertJSON(id: "r|2", state: "resolved"), id: "r|2", state: .resolved)
         return store
     }
 
@@ -152,9 +152,9 @@ import Testing
         metrics.setWatermark(partition: 0, epochSeconds: 1_795_244_531)
         metrics.setRestoreProgress(partition: 1, fraction: 0.5)
         metrics.recordSnapshotsEmitted(30)
-        metrics.recordAlertEmitted(state: "firing")
-        metrics.recordAlertEmitted(state: "firing")
-        metrics.recordAlertEmitted(state: "resolved")
+        metrics.recordAlertEmitted(state: .firing)
+        metrics.recordAlertEmitted(state: .firing)
+        metrics.recordAlertEmitted(state: .resolved)
         try await TestServer.make(metrics: metrics).test(.router) { client async throws in
             let a = try await client.get("/metrics")
             #expect(a.status == .ok)
@@ -219,6 +219,25 @@ import Testing
             #expect(!a.body.contains("innerHTML"))
             #expect(!a.body.contains("insertAdjacentHTML"))
             #expect(!a.body.contains("document.write"))
+            // The stylesheet and the script are inlined, not fetched: the page stays one request.
+            #expect(!a.body.contains(#"<link rel="stylesheet""#) && !a.body.contains(#"<script src="#))
+            #expect(a.body.contains("<style>") && a.body.contains(#""use strict";"#))
+        }
+    }
+
+    @Test func theDashboardSpeaksTheBrowsersLanguage() async throws {
+        try await TestServer.make().test(.router) { client async throws in
+            let zh = try await client.get("/", headers: [.acceptLanguage: "zh-CN,zh;q=0.9,en;q=0.8"])
+            #expect(zh.status == .ok)
+            #expect(zh.body.contains(#"<html lang="zh-CN">"#))
+            #expect(zh.headers[.vary] == "Accept-Language")
+            // The catalog in the page carries both languages' labels.
+            #expect(zh.body.contains(#""first_response_s":{"unit":"seconds","direction":"lower_is_better","label":{"zh-CN":"首次响应时间","en":"First response"}}"#))
+            let en = try await client.get("/", headers: [.acceptLanguage: "en-GB,en;q=0.9"])
+            #expect(en.body.contains(#"<html lang="en">"#))
+            // A language neither spoken here nor asked for: English.
+            #expect(try await client.get("/", headers: [.acceptLanguage: "fr"]).body.contains(#"<html lang="en">"#))
+            #expect(try await client.get("/").body.contains(#"<html lang="en">"#))
         }
     }
 

@@ -1,5 +1,5 @@
 /// The `state` of an alert (interfaces.md "Alert").
-public enum AlertState: Sendable, Hashable {
+public enum AlertState: Sendable, Hashable, CaseIterable {
     /// Breached, not yet for the hold time. Visible in `AlertBook.alerts`
     /// (the HTTP listing), never notified: a breach that clears within the
     /// hold time reaches nobody.

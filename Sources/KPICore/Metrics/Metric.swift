@@ -42,6 +42,89 @@ public enum Metric: String, CaseIterable, Sendable {
     /// The wire name (`first_response_s`).
     public var name: String { rawValue }
 
+    /// The metric of a wire name (`"first_response_s"` → `.firstResponse`);
+    /// nil for a name no scope type has.
+    public init?(name: some StringProtocol) {
+        guard let m = MetricCatalog.byName[String(name)] else { return nil }
+        self = m
+    }
+
+    /// Everything said about a metric besides its formula and its place in
+    /// the kpis.md tables (`MetricGroup`): one line per metric.
+    ///
+    /// English labels are the dashboard's column heads; Chinese labels are
+    /// the names the seeds and kpis.md give (首次响应时间, 询单转化率, 客单价).
+    var declaration: MetricDeclaration {
+        switch self {
+        // Shop operations.
+        case .pv: .init(.count, .higherIsBetter, en: "Page views", zh: "PV量")
+        case .uv: .init(.count, .higherIsBetter, en: "Visitors (UV)", zh: "UV量")
+        case .pvPerUV: .init(.ratio, .higherIsBetter, en: "Views per visitor", zh: "人均浏览量")
+        case .avgStay: .init(.seconds, .higherIsBetter, en: "Avg stay", zh: "平均停留时长")
+        case .bounceRate: .init(.rate, .lowerIsBetter, en: "Bounce rate", zh: "跳出率")
+        case .ordersCreated: .init(.count, .higherIsBetter, en: "Orders created", zh: "下单数")
+        case .ordersPaid: .init(.count, .higherIsBetter, en: "Orders paid", zh: "付款订单数")
+        case .buyers: .init(.count, .higherIsBetter, en: "Buyers", zh: "成交人数")
+        case .sales: .init(.money, .higherIsBetter, en: "Sales", zh: "销售额")
+        case .refunds: .init(.money, .lowerIsBetter, en: "Refunds", zh: "退款额")
+        case .netSales: .init(.money, .higherIsBetter, en: "Net sales", zh: "净销售额")
+        case .conversionRate: .init(.rate, .higherIsBetter, en: "Conversion rate", zh: "订单转换率")
+        case .aov: .init(.moneyPerUnit, .higherIsBetter, en: "Avg order value", zh: "客单价")
+        case .orderSuccessRate: .init(.rate, .higherIsBetter, en: "Order success", zh: "下单成功率")
+        case .shipOnTimeRate: .init(.rate, .higherIsBetter, en: "Shipped on time", zh: "发货及时率")
+        // Customer service.
+        case .inquiries: .init(.count, .higherIsBetter, en: "Inquiries", zh: "询单人数")
+        case .sessions: .init(.count, .higherIsBetter, en: "Sessions", zh: "会话数")
+        case .firstResponse: .init(.seconds, .lowerIsBetter, en: "First response", zh: "首次响应时间")
+        case .avgResponse: .init(.seconds, .lowerIsBetter, en: "Avg response", zh: "平均响应时间")
+        case .unansweredSessions: .init(.count, .lowerIsBetter, en: "Unanswered", zh: "未回复会话数")
+        case .inquiryConversionRate: .init(.rate, .higherIsBetter, en: "Inquiry conv.", zh: "询单转化率")
+        case .responseWithin3mRate: .init(.rate, .higherIsBetter, en: "Reply ≤ 3 min", zh: "3分钟响应率")
+        case .answerRatio: .init(.ratio, .higherIsBetter, en: "Answer ratio", zh: "答问比")
+        case .agentOrdersCreated: .init(.count, .higherIsBetter, en: "Orders created", zh: "客服下单数")
+        case .agentOrdersPaid: .init(.count, .higherIsBetter, en: "Orders paid", zh: "客服付款订单数")
+        case .agentSales: .init(.money, .higherIsBetter, en: "Sales", zh: "个人销售业绩")
+        case .agentAOV: .init(.moneyPerUnit, .higherIsBetter, en: "AOV", zh: "客服客单价")
+        case .agentOrderSuccessRate: .init(.rate, .higherIsBetter, en: "Order success", zh: "下单成功率")
+        case .satisfaction: .init(.ratingScore, .higherIsBetter, en: "Satisfaction", zh: "满意度")
+        case .satisfactionRate: .init(.rate, .higherIsBetter, en: "Satisfied (≥4)", zh: "满意率(≥4分)")
+        // Promotion.
+        case .impressions: .init(.count, .higherIsBetter, en: "Impressions", zh: "展现量")
+        case .clicks: .init(.count, .higherIsBetter, en: "Clicks", zh: "点击量")
+        case .ctr: .init(.rate, .higherIsBetter, en: "CTR", zh: "点击率")
+        case .arrivals: .init(.count, .higherIsBetter, en: "Arrivals", zh: "到达数")
+        case .arrivalRate: .init(.rate, .higherIsBetter, en: "Arrival rate", zh: "到达率")
+        case .clickArrivalRate: .init(.rate, .higherIsBetter, en: "Click arrival", zh: "点击到达率")
+        case .spend: .init(.money, .lowerIsBetter, en: "Spend", zh: "推广花费")
+        case .costPerUV: .init(.moneyPerUnit, .lowerIsBetter, en: "Cost / UV", zh: "UV平均获取成本")
+        case .costPerOrder: .init(.moneyPerUnit, .lowerIsBetter, en: "Cost / order", zh: "订单转换成本")
+        case .roas: .init(.ratio, .higherIsBetter, en: "ROAS", zh: "投入产出比")
+        }
+    }
+
+    /// What the value measures (count, money, rate, seconds ...).
+    public var unit: MetricUnit { declaration.unit }
+    /// Which way is good (kpis.md "dir").
+    public var direction: MetricDirection { declaration.direction }
+    /// How the metric accumulates over a window (from its unit).
+    public var kind: MetricKind { unit.kind }
+    /// The `MetricValue` case the metric is written with (from its unit).
+    public var valueShape: MetricValueShape { unit.valueShape }
+
+    /// The label people read, in `language` (`首次响应时间`, `First response`).
+    public func label(in language: Language) -> String {
+        switch language {
+        case .en: declaration.en
+        case .zhCN: declaration.zh
+        }
+    }
+
+    /// The kpis.md tables the metric is in, in table order.
+    public var groups: [MetricGroup] { MetricCatalog.groupsByMetric[self] ?? [] }
+
+    /// The scope types whose snapshots carry the metric, in `ScopeType` order.
+    public var scopeTypes: [ScopeType] { MetricCatalog.scopeTypesByMetric[self] ?? [] }
+
     /// The metric's value in a scope × window (kpis.md "Definitions").
     func value(_ v: borrowing AggregateView) -> MetricValue {
         switch self {
@@ -100,6 +183,18 @@ public enum Metric: String, CaseIterable, Sendable {
         case .agentAOV: .attributedPayers
         default: []
         }
+    }
+}
+
+/// One metric's unit, direction and labels (see `Metric.declaration`).
+struct MetricDeclaration {
+    var unit: MetricUnit
+    var direction: MetricDirection
+    var en: String
+    var zh: String
+
+    init(_ unit: MetricUnit, _ direction: MetricDirection, en: String, zh: String) {
+        self.unit = unit; self.direction = direction; self.en = en; self.zh = zh
     }
 }
 

@@ -22,36 +22,119 @@ struct AggregateView {
     }
 }
 
-/// The metrics of each scope type, in their fixed output order, and their
-/// formulas (kpis.md "Definitions").
-///
-/// Order: `shop` = shop operations (kpis.md table order) then customer
-/// service; `agent`/`team` = customer service; `channel`/`campaign` =
-/// promotion — each in the order of its kpis.md table.
-public enum MetricCatalog {
-    static let shopOperationMetrics: [Metric] = [
-        .pv, .uv, .pvPerUV, .avgStay, .bounceRate, .ordersCreated, .ordersPaid, .buyers,
-        .sales, .refunds, .netSales, .conversionRate, .aov, .orderSuccessRate, .shipOnTimeRate,
-    ]
-    static let customerServiceMetrics: [Metric] = [
-        .inquiries, .sessions, .firstResponse, .avgResponse, .unansweredSessions,
-        .inquiryConversionRate, .responseWithin3mRate, .answerRatio, .agentOrdersCreated,
-        .agentOrdersPaid, .agentSales, .agentAOV, .agentOrderSuccessRate, .satisfaction,
-        .satisfactionRate,
-    ]
-    static let promotionMetrics: [Metric] = [
-        .uv, .impressions, .clicks, .ctr, .arrivals, .arrivalRate, .clickArrivalRate, .bounceRate,
-        .spend, .costPerUV, .ordersPaid, .sales, .costPerOrder, .roas,
-    ]
-    static let shopMetrics = shopOperationMetrics + customerServiceMetrics
+/// A table of kpis.md "Definitions": the metrics one role is appraised on,
+/// in the table's order, which is the order of their columns and of their
+/// values in a snapshot.
+public enum MetricGroup: String, CaseIterable, Sendable, Hashable {
+    /// 网店运营, scope `shop`.
+    case shopOperations = "shop_operations"
+    /// 客服, scopes `agent`, `team` and `shop`.
+    case customerService = "customer_service"
+    /// 推广, scopes `channel` and `campaign`.
+    case promotion
 
-    public static let shopOperations = shopOperationMetrics.map(\.name)
-    public static let customerService = customerServiceMetrics.map(\.name)
-    public static let promotion = promotionMetrics.map(\.name)
-    static let shopNames = shopOperations + customerService
+    /// The group's metrics in kpis.md table order. A metric in several tables
+    /// (`uv`, `bounce_rate`, `orders_paid`, `sales`) is one metric, one formula.
+    public var metrics: [Metric] {
+        switch self {
+        case .shopOperations:
+            [.pv, .uv, .pvPerUV, .avgStay, .bounceRate, .ordersCreated, .ordersPaid, .buyers,
+             .sales, .refunds, .netSales, .conversionRate, .aov, .orderSuccessRate, .shipOnTimeRate]
+        case .customerService:
+            [.inquiries, .sessions, .firstResponse, .avgResponse, .unansweredSessions,
+             .inquiryConversionRate, .responseWithin3mRate, .answerRatio, .agentOrdersCreated,
+             .agentOrdersPaid, .agentSales, .agentAOV, .agentOrderSuccessRate, .satisfaction,
+             .satisfactionRate]
+        case .promotion:
+            [.uv, .impressions, .clicks, .ctr, .arrivals, .arrivalRate, .clickArrivalRate, .bounceRate,
+             .spend, .costPerUV, .ordersPaid, .sales, .costPerOrder, .roas]
+        }
+    }
+
+    /// The groups a scope type's snapshots carry, in output order: a shop
+    /// has its operations then its customer service.
+    public static func groups(of type: ScopeType) -> [MetricGroup] {
+        switch type {
+        case .shop: [.shopOperations, .customerService]
+        case .agent, .team: [.customerService]
+        case .channel, .campaign: [.promotion]
+        }
+    }
+
+    /// The group's title, in `language` (the seeds' words in Chinese).
+    public func title(in language: Language) -> String {
+        switch (self, language) {
+        case (.shopOperations, .en): "Operations"
+        case (.shopOperations, .zhCN): "网店运营"
+        case (.customerService, .en): "Customer service"
+        case (.customerService, .zhCN): "客服"
+        case (.promotion, .en): "Promotion"
+        case (.promotion, .zhCN): "推广"
+        }
+    }
+}
+
+/// What a metric's value measures, which decides how it is written, what a
+/// target on it may be, and how it accumulates (`MetricKind`).
+public enum MetricUnit: String, Sendable, Hashable, CaseIterable {
+    /// An integer count (`pv`, `inquiries`); a cumulative total.
+    case count
+    /// A money total (`sales`, `spend`); a cumulative total; target is money.
+    case money
+    /// Money per unit (`aov`, `cost_per_uv`); target is money.
+    case moneyPerUnit = "money_per_unit"
+    /// A share in 0...1 (`conversion_rate`, `bounce_rate`).
+    case rate
+    /// Seconds, ≥ 0 (`first_response_s`).
+    case seconds
+    /// A non-negative ratio without upper bound (`pv_per_uv`, `roas`).
+    case ratio
+    /// The mean chat rating, 1...5.
+    case ratingScore = "rating_score"
+
+    /// Counts and money totals grow through a window; rates compare directly;
+    /// everything else is a mean or ratio.
+    public var kind: MetricKind {
+        switch self {
+        case .count, .money: .total
+        case .rate: .rate
+        case .moneyPerUnit, .seconds, .ratio, .ratingScore: .average
+        }
+    }
+
+    /// The `MetricValue` case a value of this unit is written with.
+    public var valueShape: MetricValueShape {
+        switch self {
+        case .count: .count
+        case .money: .money
+        case .moneyPerUnit: .moneyRatio
+        case .rate, .seconds, .ratio, .ratingScore: .number
+        }
+    }
+}
+
+/// The metrics of each scope type, in their fixed output order, and lookups
+/// by wire name — all derived from `Metric` and `MetricGroup`.
+///
+/// Order: `shop` = shop operations then customer service; `agent`/`team` =
+/// customer service; `channel`/`campaign` = promotion — each in the order
+/// of its kpis.md table.
+public enum MetricCatalog {
+    static let shopMetrics = metrics(of: .shop)
+    static let customerServiceMetrics = metrics(of: .agent)
+    static let promotionMetrics = metrics(of: .channel)
+
+    public static let shopOperations = MetricGroup.shopOperations.metrics.map(\.name)
+    public static let customerService = MetricGroup.customerService.metrics.map(\.name)
+    public static let promotion = MetricGroup.promotion.metrics.map(\.name)
+    static let shopNames = shopMetrics.map(\.name)
+
+    private static func metrics(of type: ScopeType) -> [Metric] {
+        MetricGroup.groups(of: type).flatMap(\.metrics)
+    }
 
     /// The metrics of a scope type, in output order.
-    static func metrics(for type: ScopeType) -> [Metric] {
+    public static func metrics(for type: ScopeType) -> [Metric] {
         switch type {
         case .shop: shopMetrics
         case .agent, .team: customerServiceMetrics
@@ -70,6 +153,22 @@ public enum MetricCatalog {
 
     static func values(for type: ScopeType, _ v: AggregateView) -> [MetricValue] {
         metrics(for: type).map { $0.value(v) }
+    }
+
+    /// Every metric by wire name.
+    static let byName: [String: Metric] = Dictionary(uniqueKeysWithValues: Metric.allCases.map { ($0.rawValue, $0) })
+
+    static let groupsByMetric: [Metric: [MetricGroup]] = Dictionary(grouping: MetricGroup.allCases.flatMap { g in
+        g.metrics.map { (metric: $0, group: g) }
+    }, by: \.metric).mapValues { $0.map(\.group) }
+
+    static let scopeTypesByMetric: [Metric: [ScopeType]] = Dictionary(uniqueKeysWithValues: Metric.allCases.map { m in
+        (m, ScopeType.allCases.filter { metrics(for: $0).contains(m) })
+    })
+
+    /// The label of a metric by wire name in `language`; nil for an unknown name.
+    public static func label(of name: String, in language: Language) -> String? {
+        Metric(name: name)?.label(in: language)
     }
 }
 
@@ -104,45 +203,22 @@ public enum MetricKind: Sendable, Hashable {
 }
 
 extension MetricCatalog {
-    /// Metrics where lower is better (kpis.md "dir" ↓); every other metric is ↑.
-    static let lowerIsBetter: Set<String> = [
-        "bounce_rate", "refunds", "first_response_s", "avg_response_s", "unanswered_sessions",
-        "spend", "cost_per_uv", "cost_per_order",
-    ]
-
-    /// Metrics that are proportions in 0...1.
-    static let rates: Set<String> = [
-        "bounce_rate", "conversion_rate", "order_success_rate", "ship_on_time_rate",
-        "inquiry_conversion_rate", "response_within_3m_rate", "agent_order_success_rate",
-        "satisfaction_rate", "ctr", "arrival_rate", "click_arrival_rate",
-    ]
-
-    /// Means and unbounded ratios.
-    static let averages: Set<String> = [
-        "pv_per_uv", "avg_stay_s", "aov", "first_response_s", "avg_response_s", "answer_ratio",
-        "agent_aov", "satisfaction", "cost_per_uv", "cost_per_order", "roas",
-    ]
-
     /// Every metric name of every scope type.
-    public static let allNames: Set<String> = Set(shopOperations + customerService + promotion)
+    public static let allNames: Set<String> = Set(byName.keys)
 
     /// The direction of a metric; nil for an unknown name. A name shared by
     /// several scope types (`uv`, `sales`, ...) has one direction everywhere.
     public static func direction(of name: String) -> MetricDirection? {
-        guard allNames.contains(name) else { return nil }
-        return lowerIsBetter.contains(name) ? .lowerIsBetter : .higherIsBetter
+        byName[name]?.direction
     }
 
     /// The kind of a metric; nil for an unknown name.
     public static func kind(of name: String) -> MetricKind? {
-        guard allNames.contains(name) else { return nil }
-        if rates.contains(name) { return .rate }
-        if averages.contains(name) { return .average }
-        return .total
+        byName[name]?.kind
     }
 
     /// The scope types whose snapshots carry the metric.
     public static func scopeTypes(carrying name: String) -> [ScopeType] {
-        ScopeType.allCases.filter { names(for: $0).contains(name) }
+        byName[name]?.scopeTypes ?? []
     }
 }

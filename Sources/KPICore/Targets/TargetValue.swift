@@ -69,24 +69,18 @@ public enum MetricSample: Sendable, Hashable {
 }
 
 extension MetricCatalog {
-    static let moneyTotals: Set<String> = ["sales", "refunds", "net_sales", "agent_sales", "spend"]
-    static let moneyRatios: Set<String> = ["aov", "agent_aov", "cost_per_uv", "cost_per_order"]
-
     /// The `MetricValue` case a metric is written with; nil for an unknown name.
     public static func valueShape(of name: String) -> MetricValueShape? {
-        guard let kind = kind(of: name) else { return nil }
-        if moneyTotals.contains(name) { return .money }
-        if moneyRatios.contains(name) { return .moneyRatio }
-        return kind == .total ? .count : .number
+        byName[name]?.valueShape
     }
 
     /// How the sample size of a rate/mean/ratio is read; nil for totals and unknown names.
     public static func sample(of name: String) -> MetricSample? {
-        guard let kind = kind(of: name), kind != .total else { return nil }
-        switch name {
+        guard let metric = byName[name], metric.kind != .total else { return nil }
+        switch metric {
         // Means over milliseconds: formula denominator = observations × 1000.
-        case "first_response_s", "avg_response_s", "avg_stay_s": return .denominator(divisor: 1000)
-        case "roas": return .metric("orders_paid")
+        case .firstResponse, .avgResponse, .avgStay: return .denominator(divisor: 1000)
+        case .roas: return .metric(Metric.ordersPaid.name)
         default: return .denominator(divisor: 1)
         }
     }

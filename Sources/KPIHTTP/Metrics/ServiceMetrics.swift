@@ -1,3 +1,4 @@
+import KPICore
 import Metrics
 // Scoped: Prometheus has its own Counter and Gauge; the handles here are swift-metrics ones.
 import class Prometheus.PrometheusCollectorRegistry
@@ -157,8 +158,8 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// One alert notification in `state` (`pending`, `firing`, `resolved`).
-    public func recordAlertEmitted(state: String) {
-        counter(\.alerts, name: Self.alertsName, label: "state", value: state).increment()
+    public func recordAlertEmitted(state: AlertState) {
+        counter(\.alerts, name: Self.alertsName, label: "state", value: state.name).increment()
     }
 
     // MARK: Scrape

@@ -140,7 +140,11 @@ public struct KPIHTTPServer: ApplicationProtocol {
             }
         }
 
-        router.get("/") { _, _ in Responses.html(DashboardPage.html) }
+        router.get("/") { request, _ in
+            var r = Responses.html(DashboardPage.html(acceptLanguage: request.headers[.acceptLanguage]))
+            r.headers[.vary] = "Accept-Language"
+            return r
+        }
         return router
     }
 
@@ -172,21 +176,22 @@ public struct KPIHTTPService: Service {
         }
     }
 
-    /// NIO reports bind failures as `IOError` with the C library's text.
+    /// NIO reports bind failures as `IOError` carrying the errno of bind(2).
     static func explained(_ error: any Error, settings: HTTPServerSettings) -> any Error {
-        let text = "\(error)"
+        guard let io = error as? IOError else { return error }
         let address = "\(settings.host):\(settings.port)"
-        if text.contains(String(cString: strerror(EADDRINUSE))) {
+        switch io.errnoCode {
+        case EADDRINUSE:
             return KPIHTTPError(.invalidAddress, "cannot listen on \(address): the port is already in use by another process; "
                                 + "stop that process or choose another port with --port or http.port")
-        }
-        if text.contains(String(cString: strerror(EACCES))) {
+        case EACCES:
             return KPIHTTPError(.invalidAddress, "cannot listen on \(address): permission denied (ports below 1024 need privileges); "
                                 + "choose a port above 1023 with --port or http.port")
-        }
-        if text.contains(String(cString: strerror(EADDRNOTAVAIL))) {
+        case EADDRNOTAVAIL:
             return KPIHTTPError(.invalidAddress, "cannot listen on \(address): no network interface has that address; "
                                 + "set http.host to an address of this machine (127.0.0.1 by default)")
+        default:
+            break
         }
         return error
     }

@@ -43,15 +43,16 @@ struct SnapshotFilter: Sendable, Equatable {
 
 /// The validated filter of `/api/v1/alerts`.
 struct AlertFilter: Sendable, Equatable {
-    static let states = ["pending", "firing", "resolved"]
-    var state: String?
+    static let states = AlertState.allCases.map(\.name)
+    var state: AlertState?
 
     static func parse(_ query: some Sequence<(key: Substring, value: Substring)>) throws(KPIHTTPError) -> AlertFilter {
         let values = try QueryParameters.single(query, allowed: ["state"])
-        if let s = values["state"], !states.contains(s) {
+        guard let s = values["state"] else { return AlertFilter(state: nil) }
+        guard let state = AlertState(name: s) else {
             throw .badParameter("state", "parameter 'state' must be one of \(states.joined(separator: ", ")); got '\(QueryParameters.shown(s))'")
         }
-        return AlertFilter(state: values["state"])
+        return AlertFilter(state: state)
     }
 }
 

@@ -4,13 +4,30 @@ import KPICore
 /// dashboard's sparklines. Few on purpose: the history is per scope × window
 /// and must stay small next to the snapshots themselves.
 public enum Headlines {
-    public static func names(for type: ScopeType) -> [String] {
+    /// The headline metrics of a scope type, most important first.
+    public static func metrics(for type: ScopeType) -> [Metric] {
         switch type {
-        case .shop: ["sales", "orders_paid", "conversion_rate", "uv", "inquiries", "first_response_s"]
-        case .agent, .team: ["inquiries", "first_response_s", "agent_sales", "inquiry_conversion_rate"]
-        case .channel, .campaign: ["spend", "sales", "roas", "ctr"]
+        case .shop: shop
+        case .agent, .team: customerService
+        case .channel, .campaign: promotion
         }
     }
+
+    /// The wire names of `metrics(for:)`.
+    public static func names(for type: ScopeType) -> [String] {
+        switch type {
+        case .shop: shopNames
+        case .agent, .team: customerServiceNames
+        case .channel, .campaign: promotionNames
+        }
+    }
+
+    static let shop: [Metric] = [.sales, .ordersPaid, .conversionRate, .uv, .inquiries, .firstResponse]
+    static let customerService: [Metric] = [.inquiries, .firstResponse, .agentSales, .inquiryConversionRate]
+    static let promotion: [Metric] = [.spend, .sales, .roas, .ctr]
+    static let shopNames = shop.map(\.name)
+    static let customerServiceNames = customerService.map(\.name)
+    static let promotionNames = promotion.map(\.name)
 }
 
 /// One revision's headline values, for a sparkline point.

@@ -32,7 +32,7 @@ public final class LiveKPIStore: Sendable {
     }
 
     struct AlertEntry {
-        var state: String
+        var state: AlertState
         var json: [UInt8]
         /// Publish order, to evict the oldest resolved alerts first.
         var sequence: UInt64
@@ -41,9 +41,9 @@ public final class LiveKPIStore: Sendable {
     struct State {
         /// Sets (nil: removes) the latest state of an alert id.
         mutating func setAlert(_ id: String, _ entry: AlertEntry?) {
-            if alerts[id]?.state == "resolved" { resolvedCount -= 1 }
+            if alerts[id]?.state == .resolved { resolvedCount -= 1 }
             alerts[id] = entry
-            guard let entry, entry.state == "resolved" else { return }
+            guard let entry, entry.state == .resolved else { return }
             resolvedCount += 1
             resolvedOrder.append((id, entry.sequence))
         }
@@ -56,7 +56,7 @@ public final class LiveKPIStore: Sendable {
             while resolvedCount > kept, resolvedHead < resolvedOrder.count {
                 let (id, sequence) = resolvedOrder[resolvedHead]
                 resolvedHead += 1
-                if let e = alerts[id], e.sequence == sequence, e.state == "resolved" { setAlert(id, nil) }
+                if let e = alerts[id], e.sequence == sequence, e.state == .resolved { setAlert(id, nil) }
             }
             // Entries met already, or stale: dropped once they are most of the list.
             if resolvedHead > 1024 && resolvedHead * 2 > resolvedOrder.count {
@@ -151,11 +151,11 @@ public final class LiveKPIStore: Sendable {
     /// Takes an alert state change (interfaces.md "Alert", ready JSON): keeps the
     /// latest per `id` and broadcasts it. Resolved alerts beyond
     /// `resolvedAlertsKept` are forgotten, oldest first.
-    public func publish(alert json: [UInt8], id: String, state alertState: String) {
+    public func publish(alert json: [UInt8], id: String, state alertState: AlertState) {
         let subscribers = state.withLock { st in
             st.alertSequence += 1
             st.setAlert(id, AlertEntry(state: alertState, json: json, sequence: st.alertSequence))
-            if alertState == "resolved" { st.evictResolved(keeping: resolvedAlertsKept) }
+            if alertState == .resolved { st.evictResolved(keeping: resolvedAlertsKept) }
             return Array(st.subscribers.values)
         }
         let update = LiveUpdate.alert(id: id, state: alertState, json: json)
@@ -167,7 +167,7 @@ public final class LiveKPIStore: Sendable {
     /// listed before and lists no more (gone idle, forgotten, or the
     /// partition was revoked: an empty list) are dropped, unless resolved.
     /// Subscribers are told of the alerts whose state changed.
-    public func replaceAlerts(partition: Int32, _ alerts: [(id: String, state: String, json: [UInt8])]) {
+    public func replaceAlerts(partition: Int32, _ alerts: [(id: String, state: AlertState, json: [UInt8])]) {
         let (changed, subscribers) = state.withLock { st in
             var changed: [LiveUpdate] = []
             let before = st.listed[partition] ?? []
@@ -183,7 +183,7 @@ public final class LiveKPIStore: Sendable {
                     st.updateJSON(a.id, a.json)
                 }
             }
-            for id in before.subtracting(now) where st.alerts[id]?.state != "resolved" { st.setAlert(id, nil) }
+            for id in before.subtracting(now) where st.alerts[id]?.state != .resolved { st.setAlert(id, nil) }
             st.listed[partition] = now.isEmpty ? nil : now
             return (changed, changed.isEmpty ? [] : Array(st.subscribers.values))
         }
@@ -279,7 +279,7 @@ public final class LiveKPIStore: Sendable {
     }
 
     /// The JSON of the latest state of each alert, by id; only those in `state` when given.
-    public func alerts(state wanted: String? = nil) -> [[UInt8]] {
+    public func alerts(state wanted: AlertState? = nil) -> [[UInt8]] {
         state.withLock { st in
             st.alerts.filter { wanted == nil || $0.value.state == wanted }
                 .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }

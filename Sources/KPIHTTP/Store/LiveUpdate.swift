@@ -4,7 +4,7 @@ import KPICore
 /// snapshot revision or an alert state change, with its ready JSON.
 public enum LiveUpdate: Sendable, Equatable {
     case snapshot(scope: Scope, window: WindowType, json: [UInt8])
-    case alert(id: String, state: String, json: [UInt8])
+    case alert(id: String, state: AlertState, json: [UInt8])
 
     /// The JSON object as published (snapshot: `SnapshotJSON` bytes; alert: as given).
     public var json: [UInt8] {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The logic of `kpi-ingest check-config FILE`, apart from the process, so it
 /// can be tested: what to print on stdout and stderr and the exit status.
 public struct ConfigCheck: Sendable, Equatable {
@@ -16,11 +18,26 @@ public struct ConfigCheck: Sendable, Equatable {
     public static func run(path: String, environment: [String: String]) -> ConfigCheck {
         do {
             let configuration = try ServiceConfiguration.load(path: path, environment: environment)
-            return ConfigCheck(exitStatus: 0, standardOutput: configuration.summary(source: path), standardError: "")
+            var summary = configuration.summary(source: path)
+            if setsNoKeys(path) {
+                summary += "  note:       \(path) sets no keys: every setting is its built-in default"
+                    + " (\(ServiceConfiguration.defaultPath) documents them)\n"
+            }
+            return ConfigCheck(exitStatus: 0, standardOutput: summary, standardError: "")
         } catch {
             let lines = error.problems.map { $0.formatted(source: error.source) + "\n" }.joined()
             let count = error.problems.count == 1 ? "1 problem" : "\(error.problems.count) problems"
             return ConfigCheck(exitStatus: 1, standardOutput: "", standardError: lines + "\(path): \(count)\n")
+        }
+    }
+
+    /// Whether the file holds nothing but blank lines and comments (an empty
+    /// file is valid, but rarely what its author meant to check).
+    static func setsNoKeys(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).allSatisfy { line in
+            let text = line.drop { $0 == " " || $0 == "\t" }
+            return text.isEmpty || text.hasPrefix("#") || text == "---" || text == "..."
         }
     }
 }

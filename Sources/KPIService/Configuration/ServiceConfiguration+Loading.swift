@@ -349,9 +349,11 @@ struct ConfigDecoder {
     /// the fix when it does not.
     func checkMetric(_ metric: String, input: ScalarInput, scopeType: ScopeType?) -> MetricTraits? {
         guard let traits = MetricTraits.of(metric) else {
-            let all = Array(Set(ScopeType.allCases.flatMap(MetricCatalog.names(for:)))).sorted()
+            let all = MetricCatalog.allNames.sorted()
             let hint = ConfigReader.closest(metric, in: all).map { "did you mean \"\($0)\"? " } ?? ""
-            reader.problem(input, "unknown metric \"\(metric)\": \(hint)the metrics are listed in kpis.md (e.g. \(scopeType.map { MetricCatalog.names(for: $0).prefix(4).joined(separator: ", ") } ?? "sales, first_response_s, ctr"))")
+            let valid = scopeType.map { "the \($0.name) metrics are \(MetricCatalog.names(for: $0).joined(separator: ", "))" }
+                ?? "the metrics are \(all.joined(separator: ", "))"
+            reader.problem(input, "unknown metric \"\(metric)\": \(hint)\(valid) (kpis.md)")
             return nil
         }
         if let scopeType, !MetricCatalog.names(for: scopeType).contains(metric) {
@@ -500,7 +502,7 @@ struct ConfigDecoder {
         configuration.alerts = alerts
     }
 
-    static let receiverKeys = ["kind", "url", "timeout", "max_retries", "queue_size", "headers", "topic"]
+    static let receiverKeys = ServiceConfiguration.ReceiverKind.allKeys
 
     /// `"08:00"` → minutes after midnight.
     func timeOfDay(_ s: ScalarInput) -> Int? {
@@ -520,18 +522,14 @@ struct ConfigDecoder {
             return nil
         }
         guard let s = reader.required(m, "kind", what: "webhook, kafka or log"),
-              let kindName = reader.choice(s, [("webhook", "webhook"), ("kafka", "kafka"), ("log", "log")]) else { return nil }
-        let applies: [String] = switch kindName {
-        case "webhook": ["kind", "url", "timeout", "max_retries", "queue_size", "headers"]
-        case "kafka": ["kind", "topic"]
-        default: ["kind"]
-        }
+              let kind = reader.choice(s, ServiceConfiguration.ReceiverKind.allCases.map { ($0.rawValue, $0) }) else { return nil }
+        let applies = kind.keys
         for key in m.keys where !applies.contains(key) {
             reader.problem(m.path.key(key), line: ConfigReader.line(m.entries[key]?.key),
-                           "\(key) does not apply to a \(kindName) receiver: remove it (it takes \(applies.dropFirst().joined(separator: ", ").isEmpty ? "no other keys" : applies.dropFirst().joined(separator: ", ")))")
+                           "\(key) does not apply to a \(kind.rawValue) receiver: remove it (it takes \(applies.dropFirst().joined(separator: ", ").isEmpty ? "no other keys" : applies.dropFirst().joined(separator: ", ")))")
         }
-        switch kindName {
-        case "webhook":
+        switch kind {
+        case .webhook:
             // The URL may hold a token in its path or query (chat webhooks do), so it is treated as a secret.
             // Every key is checked even when the URL is wrong, so all problems show at once.
             var url: String?
@@ -572,11 +570,11 @@ struct ConfigDecoder {
                 }
             }
             return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .webhook(webhook))
-        case "kafka":
+        case .kafka:
             guard let t = reader.required(m, "topic", what: "the topic to write alerts to, e.g. kpi.alerts"),
                   let topic = reader.nonEmpty(t) else { return nil }
             return ServiceConfiguration.Receiver(name: name, kind: .kafka(topic: topic))
-        default:
+        case .log:
             return ServiceConfiguration.Receiver(name: name, kind: .log)
         }
     }
@@ -647,24 +645,19 @@ struct ConfigDecoder {
     }
 
     mutating func decodeStages(_ m: MappingInput) {
-        let stageKeys: [String: [String]] = [
-            "startup": ["stage", "bonus", "shop_monthly_sales_target"],
-            "growth": ["stage", "commission_rate"],
-            "stable": ["stage", "commission_rate", "base"],
-        ]
         for team in m.keys {
-            let s = reader.mapping(m, team, allowed: ["stage", "bonus", "shop_monthly_sales_target", "commission_rate", "base"])
+            let s = reader.mapping(m, team, allowed: ServiceConfiguration.StageKind.allKeys)
             let known = checkTeam(team, at: s.path, line: ConfigReader.line(m.entries[team]?.key))
             guard s.isPresent else {
                 reader.problem(s.path, line: s.line, "write the team's stage, e.g. {stage: stable, commission_rate: 0.01, base: agent_sales}")
                 continue
             }
             guard let input = reader.required(s, "stage", what: "startup, growth or stable"),
-                  let name = reader.choice(input, [("startup", "startup"), ("growth", "growth"), ("stable", "stable")]) else { continue }
-            let applies = stageKeys[name] ?? []
+                  let kind = reader.choice(input, ServiceConfiguration.StageKind.allCases.map { ($0.rawValue, $0) }) else { continue }
+            let applies = kind.keys
             for key in s.keys where !applies.contains(key) {
                 reader.problem(s.path.key(key), line: ConfigReader.line(s.entries[key]?.key),
-                               "\(key) does not apply to the \(name) stage: it takes \(applies.dropFirst().joined(separator: ", "))")
+                               "\(key) does not apply to the \(kind.rawValue) stage: it takes \(applies.dropFirst().joined(separator: ", "))")
             }
             let digits = configuration.kpi.fractionDigits
             func rate(required: Bool) -> DecimalValue? {
@@ -674,15 +667,15 @@ struct ConfigDecoder {
                 return reader.decimal(input, min: DecimalValue(0), max: DecimalValue(1))
             }
             var stage: ServiceConfiguration.Stage?
-            switch name {
-            case "startup":
+            switch kind {
+            case .startup:
                 let bonus = reader.required(s, "bonus", what: "the bonus per member as money, e.g. \"500.00\"").flatMap { reader.money($0, fractionDigits: digits) }
                 let target = reader.required(s, "shop_monthly_sales_target", what: "the shop's monthly sales target as money, e.g. \"300000.00\"")
                     .flatMap { reader.money($0, fractionDigits: digits) }
                 if let bonus, let target { stage = .startup(bonus: bonus, shopMonthlySalesTarget: target) }
-            case "growth":
+            case .growth:
                 if let r = rate(required: true) { stage = .growth(commissionRate: r) }
-            default:
+            case .stable:
                 var base = ServiceConfiguration.PayoutBase.agentSales
                 var baseOK = true
                 if let b = reader.scalar(s, "base") {

@@ -155,6 +155,40 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// A receiver's `kind:` in the config, with the keys that kind takes.
+    public enum ReceiverKind: String, CaseIterable, Sendable {
+        case webhook, kafka, log
+
+        /// The keys of a receiver of this kind (`kind` first).
+        public var keys: [String] {
+            switch self {
+            case .webhook: ["kind", "url", "timeout", "max_retries", "queue_size", "headers"]
+            case .kafka: ["kind", "topic"]
+            case .log: ["kind"]
+            }
+        }
+
+        /// The keys any receiver may have, in first-use order.
+        public static let allKeys: [String] = allCases.flatMap(\.keys).uniqued()
+    }
+
+    /// A team's `stage:` in the config, with the keys that stage takes.
+    public enum StageKind: String, CaseIterable, Sendable {
+        case startup, growth, stable
+
+        /// The keys of a stage entry of this kind (`stage` first).
+        public var keys: [String] {
+            switch self {
+            case .startup: ["stage", "bonus", "shop_monthly_sales_target"]
+            case .growth: ["stage", "commission_rate"]
+            case .stable: ["stage", "commission_rate", "base"]
+            }
+        }
+
+        /// The keys any stage entry may have, in first-use order.
+        public static let allKeys: [String] = allCases.flatMap(\.keys).uniqued()
+    }
+
     /// Where alert notifications are delivered.
     public struct Receiver: Sendable, Equatable, CustomStringConvertible {
         /// The delivery kind and its settings.
@@ -330,5 +364,13 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
     var topicSummary: String {
         let t = kafka.topics
         return "orders \(t.orders), chats \(t.chats), traffic \(t.traffic), snapshots \(t.snapshots), alerts \(t.alerts), deadletter \(t.deadLetter), state \(t.state)"
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements without repeats, each where it first appears.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
     }
 }

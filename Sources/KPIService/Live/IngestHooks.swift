@@ -7,12 +7,12 @@ public struct IngestHooks: Sendable {
     /// New snapshot revisions, in output order.
     public var snapshots: @Sendable ([KPISnapshot]) -> Void = { _ in }
     /// Alert state changes, each sent once: id, state and the alert JSON.
-    public var alerts: @Sendable ([(id: String, state: String, json: [UInt8])]) -> Void = { _ in }
+    public var alerts: @Sendable ([(id: String, state: AlertState, json: [UInt8])]) -> Void = { _ in }
     /// A partition's alert book as it stands (every alert not idle: pending,
     /// firing — notified or held by quiet hours or inhibition — and resolved),
     /// whenever it may have changed, and once restored: replaces what the
     /// partition listed before. An empty list on revoke.
-    public var alertBook: @Sendable (_ partition: Int32, _ alerts: [(id: String, state: String, json: [UInt8])]) -> Void = { _, _ in }
+    public var alertBook: @Sendable (_ partition: Int32, _ alerts: [(id: String, state: AlertState, json: [UInt8])]) -> Void = { _, _ in }
     /// A partition's windows as restored from its checkpoint (not new
     /// revisions: nothing is published), so the API serves them at once.
     public var restored: @Sendable ([KPISnapshot]) -> Void = { _ in }

@@ -383,7 +383,7 @@ public final class LiveIngester {
         for part in pipeline.held where listedBook[part.number] != part.work.bookVersion {
             listedBook[part.number] = part.work.bookVersion
             let listed = part.work.currentAlerts().map { a in
-                (id: a.id, state: a.state.name, json: AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone))
+                (id: a.id, state: a.state, json: AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone))
             }
             hooks.alertBook(part.number, listed)
         }
@@ -424,8 +424,8 @@ public final class LiveIngester {
             AlertOutbox.Notification(a, json: AlertJSON.encode(a, fractionDigits: settings.kpi.fractionDigits, zone: zone), partition: p)
         }
         let fresh = try outbox?.send(batch) ?? Array(repeating: true, count: batch.count)
-        var out: [(id: String, state: String, json: [UInt8])] = []
-        for (n, isFresh) in zip(batch, fresh) where isFresh { out.append((n.alert.id, n.alert.state.name, n.json)) }
+        var out: [(id: String, state: AlertState, json: [UInt8])] = []
+        for (n, isFresh) in zip(batch, fresh) where isFresh { out.append((n.alert.id, n.alert.state, n.json)) }
         if !out.isEmpty { hooks.alerts(out) }
     }
 

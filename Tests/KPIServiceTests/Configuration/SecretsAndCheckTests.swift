@@ -77,6 +77,20 @@ struct SecretsAndCheckTests {
         #expect(missing.standardError.contains("no config file at \(path).missing"))
     }
 
+    @Test("check-config says so when a file sets no keys at all")
+    func checkConfigOfAnEmptyFile() throws {
+        for text in ["", "\n\n", "# kpi-ingest\n  # nothing yet\n---\n"] {
+            let path = try temporaryFile(text)
+            let check = ConfigCheck.run(path: path, environment: [:])
+            #expect(check.exitStatus == 0)   // valid: every default applies
+            #expect(check.standardOutput.contains("\(path) sets no keys: every setting is its built-in default"),
+                    "no word for \(text.debugDescription)")
+        }
+        let one = ConfigCheck.run(path: try temporaryFile("# one key\nkpi:\n  time_zone: UTC\n"), environment: [:])
+        #expect(one.exitStatus == 0)
+        #expect(!one.standardOutput.contains("sets no keys"))
+    }
+
     @Test("check-config applies environment overrides and shows the token as ***")
     func checkConfigWithEnvironment() throws {
         let path = try temporaryFile("http:\n  host: 0.0.0.0\n")

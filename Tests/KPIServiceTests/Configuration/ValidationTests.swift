@@ -104,6 +104,23 @@ struct ValidationTests {
         #expect(configProblems(target("sales", "shop", "\"10.50\"")).isEmpty)
     }
 
+    @Test("an unknown metric is refused naming every metric of the scope type")
+    func unknownMetricNamesTheValidOnes() {
+        func target(_ metric: String, _ type: String) -> String {
+            teamsYAML + "\ntargets:\n  - {rule: r, metric: \(metric), scope: {type: \(type)}, window: day, value: 1}\n"
+        }
+        let problems = configProblems(target("revenue", "channel"))
+        #expect(problems.map(\.path) == ["targets[0].metric"])
+        let message = problems.first?.message ?? ""
+        // The promotion table of kpis.md, in its order, copied by hand.
+        #expect(message.contains("unknown metric \"revenue\""))
+        #expect(message.contains("uv, impressions, clicks, ctr, arrivals, arrival_rate, click_arrival_rate, bounce_rate, spend, cost_per_uv, orders_paid, sales, cost_per_order, roas"))
+        // Not the metrics of another scope type.
+        #expect(!message.contains("first_response_s"))
+        // A metric spelled as on the dashboard in Chinese is refused the same way.
+        #expect(configProblems(target("客单价", "shop")).map(\.path) == ["targets[0].metric"])
+    }
+
     @Test("money is read exactly into minor units, never through a Double")
     func moneyExact() throws {
         let c = try validConfig(teamsYAML + """
