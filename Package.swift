@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         // Heaps for the KPI core's due-time queues.
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        // Already in the graph (through swift-nio-extras and swift-certificates); HMAC-SHA256 for the chat
+        // receivers' signed requests (DingTalk, Feishu).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // The C binding: Debian's librdkafka 2.0.2 (client + mock cluster) via pkg-config.
@@ -64,6 +67,7 @@ let package = Package(
                 "KafkaClient", "KPICore", "EventGenerator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The live HTTP side: API, SSE stream, Prometheus /metrics, health, dashboard.
@@ -102,7 +106,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "KPIServiceTests", dependencies: ["KPIService", "KafkaClient", "CRdKafka", "KPICore", "EventGenerator"]),
+        .testTarget(name: "KPIServiceTests", dependencies: [
+            "KPIService", "KafkaClient", "CRdKafka", "KPICore", "EventGenerator",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,11 @@ import Synchronization
 /// never silently lost) and a worker of its own delivers them, retrying with
 /// exponential backoff on 5xx answers and transport failures (timeouts,
 /// refused connections) but not on 4xx, which no retry can fix.
+///
+/// A chat receiver (`chat`) is the same delivery with the tool's manners:
+/// each attempt is signed anew (the tools reject old timestamps) and a 2xx
+/// answer carrying the tool's error code counts as refused, or as worth a
+/// retry when it is a rate limit.
 public final class WebhookReceiver: Sendable {
     /// What happened to the notifications handed to this receiver.
     public struct Counts: Sendable, Equatable {
@@ -55,7 +60,7 @@ public final class WebhookReceiver: Sendable {
     private let counts = SharedCounts()
     private let continuation: AsyncStream<Notification>.Continuation
     private let worker: Task<Void, Never>
-    private let logger = Logger(label: "kpi-ingest.alerts.webhook")
+    private let logger: Logger
 
     struct Notification: Sendable {
         var id: String
@@ -64,9 +69,14 @@ public final class WebhookReceiver: Sendable {
         var done: (@Sendable (Outcome) -> Void)?
     }
 
-    /// `headers` may hold secrets (an Authorization value): they are sent, never logged.
+    /// `headers` may hold secrets (an Authorization value): they are sent, never logged;
+    /// so are `url` (chat robots carry their token in it) and `chat`'s secret.
+    /// `logger`: where failures are said (the service's alert log by default).
     public init(name: String, url: URL, timeout: Duration = .seconds(5), maxRetries: Int = 5,
-                baseBackoff: Duration = .milliseconds(500), queueSize: Int = 1000, headers: [String: String] = [:]) {
+                baseBackoff: Duration = .milliseconds(500), queueSize: Int = 1000, headers: [String: String] = [:],
+                chat: ChatEndpoint? = nil, logger: Logger? = nil) {
+        let logger = logger ?? Logger(label: "kpi-ingest.alerts.webhook")
+        self.logger = logger
         self.name = name
         self.url = url
         self.timeout = timeout
@@ -78,7 +88,8 @@ public final class WebhookReceiver: Sendable {
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let session = URLSession(configuration: config)
-        let deliver = Delivery(name: name, url: url, maxRetries: maxRetries, baseBackoff: baseBackoff, headers: headers, session: session)
+        let deliver = Delivery(name: name, url: url, maxRetries: maxRetries, baseBackoff: baseBackoff, headers: headers, session: session,
+                               chat: chat, logger: logger)
         let counts = self.counts
         worker = Task.detached {
             for await n in stream {
@@ -171,26 +182,37 @@ private struct Delivery: Sendable {
     let baseBackoff: Duration
     let headers: [String: String]
     let session: URLSession
-    var logger: Logger { Logger(label: "kpi-ingest.alerts.webhook") }
+    let chat: ChatEndpoint?
+    let logger: Logger
 
     func send(_ n: WebhookReceiver.Notification) async -> (WebhookReceiver.Outcome, retries: Int) {
         var attempt = 0
         while true {
             if Task.isCancelled { return (.abandoned, attempt) }
-            var request = URLRequest(url: url)
+            var target = url
+            var body = n.body
+            if let chat { (target, body) = chat.format.signed(url: url, body: body, secret: chat.secret, now: chat.clock()) }
+            var request = URLRequest(url: target)
             request.httpMethod = "POST"
-            request.httpBody = Data(n.body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body)
+            request.setValue(chat == nil ? "application/json" : "application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
             for (k, v) in n.headers { request.setValue(v, forHTTPHeaderField: k) }
             for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
             let retryable: Bool
             let what: String
             do {
-                let (_, response) = try await session.data(for: request)
+                let (data, response) = try await session.data(for: request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return (.delivered, attempt) }
-                retryable = status >= 500 || status == 0 || status == 429
-                what = "HTTP \(status)"
+                if (200..<300).contains(status) {
+                    switch chat?.format.verdict(onSuccessBody: data) ?? .accepted {
+                    case .accepted: return (.delivered, attempt)
+                    case .retry(let said): retryable = true; what = "HTTP \(status), \(said)"
+                    case .refused(let said): retryable = false; what = "HTTP \(status), \(said)"
+                    }
+                } else {
+                    retryable = status >= 500 || status == 0 || status == 429
+                    what = "HTTP \(status)"
+                }
             } catch {
                 if Task.isCancelled { return (.abandoned, attempt) }
                 retryable = true

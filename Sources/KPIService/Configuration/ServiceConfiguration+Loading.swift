@@ -98,7 +98,7 @@ struct ConfigDecoder {
         decodeScorecards(reader.mapping(top, "scorecards", allowed: nil))
         decodeStages(reader.mapping(top, "stages", allowed: nil))
         decodeHTTP(reader.mapping(top, "http", allowed: ["host", "port", "token", "allowed_hosts", "max_stream_clients",
-                                                         "header_timeout", "session_lifetime"]))
+                                                         "header_timeout", "session_lifetime", "public_url"]))
         let output = reader.mapping(top, "output", allowed: ["snapshot_emit_interval", "checkpoint_interval"])
         configuration.output.snapshotEmitInterval = reader.duration(output, "snapshot_emit_interval", default: .seconds(1), allowZero: false)
         configuration.output.checkpointInterval = reader.duration(output, "checkpoint_interval", default: .seconds(60), allowZero: false)
@@ -500,7 +500,7 @@ struct ConfigDecoder {
         configuration.alerts = alerts
     }
 
-    static let receiverKeys = ["kind", "url", "timeout", "max_retries", "queue_size", "headers", "topic"]
+    static let receiverKeys = ["kind", "url", "timeout", "max_retries", "queue_size", "headers", "topic", "secret", "language"]
 
     /// `"08:00"` → minutes after midnight.
     func timeOfDay(_ s: ScalarInput) -> Int? {
@@ -519,17 +519,21 @@ struct ConfigDecoder {
             reader.problem(m.path, line: m.line, "write the receiver's settings, e.g. {kind: log}")
             return nil
         }
-        guard let s = reader.required(m, "kind", what: "webhook, kafka or log"),
-              let kindName = reader.choice(s, [("webhook", "webhook"), ("kafka", "kafka"), ("log", "log")]) else { return nil }
+        let kinds = ["webhook", "kafka", "log"] + NotificationFormat.allCases.map(\.rawValue)
+        guard let s = reader.required(m, "kind", what: kinds.joined(separator: ", ")),
+              let kindName = reader.choice(s, kinds.map { ($0, $0) }) else { return nil }
+        let chatFormat = NotificationFormat(rawValue: kindName)
         let applies: [String] = switch kindName {
         case "webhook": ["kind", "url", "timeout", "max_retries", "queue_size", "headers"]
         case "kafka": ["kind", "topic"]
-        default: ["kind"]
+        case "log": ["kind"]
+        default: ["kind", "url"] + (chatFormat?.takesSecret == true ? ["secret"] : []) + ["language", "timeout", "max_retries", "queue_size"]
         }
         for key in m.keys where !applies.contains(key) {
             reader.problem(m.path.key(key), line: ConfigReader.line(m.entries[key]?.key),
                            "\(key) does not apply to a \(kindName) receiver: remove it (it takes \(applies.dropFirst().joined(separator: ", ").isEmpty ? "no other keys" : applies.dropFirst().joined(separator: ", ")))")
         }
+        if let chatFormat { return decodeChatRobot(name, chatFormat, m) }
         switch kindName {
         case "webhook":
             // The URL may hold a token in its path or query (chat webhooks do), so it is treated as a secret.
@@ -579,6 +583,46 @@ struct ConfigDecoder {
         default:
             return ServiceConfiguration.Receiver(name: name, kind: .log)
         }
+    }
+
+    /// A `dingtalk`, `feishu`, `wecom` or `slack` receiver. Its URL (which
+    /// holds the robot's token) and secret are secrets: never shown in problems.
+    func decodeChatRobot(_ name: String, _ format: NotificationFormat, _ m: MappingInput) -> ServiceConfiguration.Receiver? {
+        let example = switch format {
+        case .dingtalk: "https://oapi.dingtalk.com/robot/send?access_token=…"
+        case .feishu: "https://open.feishu.cn/open-apis/bot/v2/hook/…"
+        case .wecom: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+        case .slack: "https://hooks.slack.com/services/…"
+        }
+        var url: String?
+        if let u = reader.required(m, "url", what: "the robot's webhook address, like \(example)") {
+            let urlInput = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
+            if let text = reader.nonEmpty(urlInput) {
+                if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                   let host = parsed.host, !host.isEmpty {
+                    url = text
+                } else {
+                    reader.problem(urlInput, "is not an http(s) URL: copy the robot's webhook address, like \(example)")
+                }
+            }
+        }
+        var robot = ServiceConfiguration.ChatRobot(format: format, url: url ?? "")
+        if format.takesSecret, let s = reader.scalar(m, "secret", secret: true) {
+            let secret = s.text.trimmingCharacters(in: .whitespaces)
+            if secret.isEmpty {
+                reader.problem(s, "must not be empty: write the robot's signing secret (better: set \(s.path.environmentName ?? "it") in the environment), or leave the key out for an unsigned robot")
+            } else {
+                robot.secret = secret
+            }
+        }
+        if let s = reader.scalar(m, "language"),
+           let language = reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) }) {
+            robot.language = language
+        }
+        robot.timeout = reader.duration(m, "timeout", default: robot.timeout, allowZero: false)
+        robot.maxRetries = reader.int(m, "max_retries", default: robot.maxRetries, range: 0...100)
+        robot.queueSize = reader.int(m, "queue_size", default: robot.queueSize, range: 1...1_000_000)
+        return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .chat(robot))
     }
 
     // MARK: scorecards and stages
@@ -721,6 +765,14 @@ struct ConfigDecoder {
         http.maxStreamClients = reader.int(m, "max_stream_clients", default: http.maxStreamClients, range: 1...100_000)
         http.headerTimeout = reader.duration(m, "header_timeout", default: http.headerTimeout, allowZero: false)
         http.sessionLifetime = reader.duration(m, "session_lifetime", default: http.sessionLifetime, allowZero: false)
+        if let s = reader.scalar(m, "public_url"), let text = reader.nonEmpty(s) {
+            if let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+               let host = u.host, !host.isEmpty, u.query == nil, u.fragment == nil {
+                http.publicURL = text
+            } else {
+                reader.problem(s, "\(s.shown) is not the dashboard's address: write the http(s) URL people open it at, like https://kpi.example.com (no query or #)")
+            }
+        }
         if !http.isLoopback && http.token == nil && !reader.problems.contains(where: { $0.path == "http.token" }) {
             reader.problem(m.path.key("token"), line: ConfigReader.line(m.entries["host"]?.value) ?? m.line,
                            "host \(http.host) is reachable from other machines, so the API needs a bearer token: set http.token (better: the KPI_INGEST_HTTP_TOKEN environment variable), or bind host to 127.0.0.1")

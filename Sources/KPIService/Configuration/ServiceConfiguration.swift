@@ -164,6 +164,8 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case kafka(topic: String)
             /// A line in the service log.
             case log
+            /// A chat tool's group robot (DingTalk, Feishu, WeCom, Slack): the alert said for people.
+            case chat(ChatRobot)
         }
 
         public var name: String
@@ -176,6 +178,7 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case .webhook(let w): "\(name): webhook \(w)"
             case .kafka(let topic): "\(name): kafka topic \(topic)"
             case .log: "\(name): log"
+            case .chat(let c): "\(name): \(c.format.rawValue) \(c)"
             }
         }
     }
@@ -202,6 +205,32 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var description: String {
             let names = headers.keys.sorted().map { "\($0): ***" }.joined(separator: ", ")
             return "\(shownURL) (timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize)\(names.isEmpty ? "" : ", headers \(names)"))"
+        }
+    }
+
+    /// A chat tool's group robot: the alert said for people in `language`,
+    /// posted to `url` in the tool's format (`NotificationFormat`), signed
+    /// with `secret` where the tool offers it, delivered like a webhook.
+    public struct ChatRobot: Sendable, Equatable, CustomStringConvertible {
+        public var format: NotificationFormat
+        /// The robot's address; holds its token, so it is a secret.
+        public var url: String
+        /// The signing secret (DingTalk 加签, Feishu 签名校验); never printed.
+        public var secret: String?
+        public var language: NotificationLanguage = .zhCN
+        public var timeout: EventTime.Duration = .seconds(5)
+        public var maxRetries = 3
+        /// Notifications waiting for delivery beyond this are dropped (and counted).
+        public var queueSize = 1000
+
+        public init(format: NotificationFormat, url: String, secret: String? = nil) {
+            self.format = format; self.url = url; self.secret = secret
+        }
+
+        public var description: String {
+            var shown = Webhook(url: url).shownURL
+            shown += " (\(language.rawValue), \(secret == nil ? "unsigned" : "signed, secret ***"), "
+            return shown + "timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
         }
     }
 
@@ -288,6 +317,9 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var headerTimeout: EventTime.Duration = .seconds(10)
         /// How long a browser session of `POST /login` lasts.
         public var sessionLifetime: EventTime.Duration = .hours(12)
+        /// The dashboard's address as people reach it (`https://kpi.example.com`):
+        /// alert messages link to the view of their scope; nil: no link.
+        public var publicURL: String?
 
         public init() {}
 
