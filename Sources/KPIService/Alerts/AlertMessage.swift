@@ -119,6 +119,13 @@ public struct AlertMessage: Sendable, Equatable {
         return zh ? "\(text)（\(zone.identifier)）" : "\(text) (\(zone.identifier))"
     }
 
+    /// The message as plain text: the title, a blank line, the facts, and the link.
+    public var plainText: String {
+        var lines = [title, ""] + factLines()
+        if let link { lines += ["", "\(linkText)\(language == .zhCN ? "：" : ": ")\(link)"] }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// Every fact as `name：value` (zh) or `name: value` lines.
     func factLines(bold: (String) -> String = { $0 }) -> [String] {
         let separator = language == .zhCN ? "：" : ": "

@@ -83,6 +83,15 @@ public final class AlertOutbox {
                                                                     fractionDigits: configuration.kpi.fractionDigits,
                                                                     publicURL: configuration.http.publicURL))
                 }
+            case .email(let m):
+                let submission = MailSubmission(url: m.smtpURL, username: m.username, password: m.password, from: m.from, to: m.to,
+                                                caFile: m.caFile, timeout: .milliseconds(m.timeout.millis))
+                hooks[name] = WebhookReceiver(name: name, url: URL(string: m.smtpURL) ?? URL(fileURLWithPath: "/"),
+                                              timeout: .milliseconds(m.timeout.millis), maxRetries: m.maxRetries,
+                                              queueSize: m.queueSize, mail: submission)
+                formats[name] = (.email, AlertMessage.Context(language: m.language, timeZone: zone,
+                                                              fractionDigits: configuration.kpi.fractionDigits,
+                                                              publicURL: configuration.http.publicURL))
             }
         }
         webhooks = hooks

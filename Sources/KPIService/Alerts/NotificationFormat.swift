@@ -13,6 +13,11 @@ public enum NotificationFormat: String, Sendable, Equatable, CaseIterable {
     case wecom
     /// Slack incoming webhook: text and blocks.
     case slack
+    /// Mail (`kind: email`): the subject on the first line, then the text.
+    case email
+
+    /// The chat tools (receiver kinds with a `url`).
+    public static let chatTools: [NotificationFormat] = [.dingtalk, .feishu, .wecom, .slack]
 
     /// Whether the tool offers a signing secret (`secret` in the config).
     public var takesSecret: Bool { self == .dingtalk || self == .feishu }
@@ -74,6 +79,8 @@ public enum NotificationFormat: String, Sendable, Equatable, CaseIterable {
                 json.raw("}]}")
             }
             json.raw("]}")
+        case .email:
+            return Array((m.title + "\n" + m.plainText).utf8)
         }
         return json.bytes
     }
@@ -102,7 +109,7 @@ public enum NotificationFormat: String, Sendable, Equatable, CaseIterable {
             json.string(sign)
             json.raw(body.count > 2 ? "," : "")
             return (url, json.bytes + body.dropFirst())
-        case .wecom, .slack:
+        case .wecom, .slack, .email:
             return (url, body)
         }
     }
@@ -113,7 +120,7 @@ public enum NotificationFormat: String, Sendable, Equatable, CaseIterable {
     /// worth another try, anything else (a bad signature, a wrong keyword,
     /// a removed robot) is not. Slack answers errors with 4xx itself.
     public func verdict(onSuccessBody data: Data) -> ChatVerdict {
-        guard self != .slack,
+        guard self != .slack, self != .email,
               let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return .accepted }
         let codeKey = self == .feishu ? (object["code"] != nil ? "code" : "StatusCode") : "errcode"
         guard let code = (object[codeKey] as? NSNumber)?.intValue, code != 0 else { return .accepted }

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Crypto
 import Logging
 import Synchronization
 
@@ -74,7 +75,7 @@ public final class WebhookReceiver: Sendable {
     /// `logger`: where failures are said (the service's alert log by default).
     public init(name: String, url: URL, timeout: Duration = .seconds(5), maxRetries: Int = 5,
                 baseBackoff: Duration = .milliseconds(500), queueSize: Int = 1000, headers: [String: String] = [:],
-                chat: ChatEndpoint? = nil, logger: Logger? = nil) {
+                chat: ChatEndpoint? = nil, mail: MailSubmission? = nil, logger: Logger? = nil) {
         let logger = logger ?? Logger(label: "kpi-ingest.alerts.webhook")
         self.logger = logger
         self.name = name
@@ -89,7 +90,7 @@ public final class WebhookReceiver: Sendable {
         config.timeoutIntervalForRequest = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let session = URLSession(configuration: config)
         let deliver = Delivery(name: name, url: url, maxRetries: maxRetries, baseBackoff: baseBackoff, headers: headers, session: session,
-                               chat: chat, logger: logger)
+                               chat: chat, mail: mail, logger: logger)
         let counts = self.counts
         worker = Task.detached {
             for await n in stream {
@@ -183,12 +184,51 @@ private struct Delivery: Sendable {
     let headers: [String: String]
     let session: URLSession
     let chat: ChatEndpoint?
+    let mail: MailSubmission?
     let logger: Logger
+
+    /// What the log calls the receiver: `webhook`, `email` or the chat tool.
+    var kindName: String { mail != nil ? "email" : chat?.format.rawValue ?? "webhook" }
+
+    /// A mail's stable Message-ID for a notification: the same notification
+    /// delivered again is the same message.
+    static func messageID(_ notification: String) -> String {
+        let digest = SHA256.hash(data: Data(notification.utf8))
+        return digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "@kpi-ingest"
+    }
+
+    /// Mails a notification whose body is the subject line and the text.
+    func submit(_ n: WebhookReceiver.Notification, _ mail: MailSubmission) async -> MailSubmission.Result {
+        let text = String(decoding: n.body, as: UTF8.self)
+        let subject = String(text.prefix { $0 != "\n" })
+        let rest = String(text.dropFirst(subject.count).drop { $0 == "\n" })
+        let notification = n.headers["X-KPI-Notification-Id"]
+        let message = mail.message(subject: subject, text: rest, date: Date(), messageID: Self.messageID(notification ?? n.id),
+                                   notificationID: notification)
+        return await mail.submit(message)
+    }
 
     func send(_ n: WebhookReceiver.Notification) async -> (WebhookReceiver.Outcome, retries: Int) {
         var attempt = 0
         while true {
             if Task.isCancelled { return (.abandoned, attempt) }
+            if let mail {
+                let said: String
+                switch await submit(n, mail) {
+                case .sent: return (.delivered, attempt)
+                case .retry(let w): said = w
+                case .refused(let w):
+                    logger.error("email \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(w)")
+                    return (.refused, attempt)
+                }
+                if attempt >= maxRetries {
+                    logger.error("email \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(said)")
+                    return (.gaveUp, attempt)
+                }
+                try? await Task.sleep(for: baseBackoff * Int(Int64(1) << Int64(min(attempt, 6))))
+                attempt += 1
+                continue
+            }
             var target = url
             var body = n.body
             if let chat { (target, body) = chat.format.signed(url: url, body: body, secret: chat.secret, now: chat.clock()) }
@@ -219,7 +259,7 @@ private struct Delivery: Sendable {
                 what = "\(type(of: error)) \((error as NSError).code)"
             }
             if !retryable || attempt >= maxRetries {
-                logger.error("webhook \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(what)")
+                logger.error("\(kindName) \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(what)")
                 return (retryable ? .gaveUp : .refused, attempt)
             }
             // Exponential backoff: base, 2×base, 4×base ... capped at 64×base.

@@ -500,7 +500,8 @@ struct ConfigDecoder {
         configuration.alerts = alerts
     }
 
-    static let receiverKeys = ["kind", "url", "timeout", "max_retries", "queue_size", "headers", "topic", "secret", "language"]
+    static let receiverKeys = ["kind", "url", "timeout", "max_retries", "queue_size", "headers", "topic", "secret", "language",
+                               "smtp_url", "username", "password", "from", "to", "ca_file"]
 
     /// `"08:00"` → minutes after midnight.
     func timeOfDay(_ s: ScalarInput) -> Int? {
@@ -519,14 +520,15 @@ struct ConfigDecoder {
             reader.problem(m.path, line: m.line, "write the receiver's settings, e.g. {kind: log}")
             return nil
         }
-        let kinds = ["webhook", "kafka", "log"] + NotificationFormat.allCases.map(\.rawValue)
+        let kinds = ["webhook", "kafka", "log"] + NotificationFormat.chatTools.map(\.rawValue) + ["email"]
         guard let s = reader.required(m, "kind", what: kinds.joined(separator: ", ")),
               let kindName = reader.choice(s, kinds.map { ($0, $0) }) else { return nil }
-        let chatFormat = NotificationFormat(rawValue: kindName)
+        let chatFormat = NotificationFormat.chatTools.first { $0.rawValue == kindName }
         let applies: [String] = switch kindName {
         case "webhook": ["kind", "url", "timeout", "max_retries", "queue_size", "headers"]
         case "kafka": ["kind", "topic"]
         case "log": ["kind"]
+        case "email": ["kind", "smtp_url", "username", "password", "from", "to", "language", "ca_file", "timeout", "max_retries", "queue_size"]
         default: ["kind", "url"] + (chatFormat?.takesSecret == true ? ["secret"] : []) + ["language", "timeout", "max_retries", "queue_size"]
         }
         for key in m.keys where !applies.contains(key) {
@@ -534,6 +536,7 @@ struct ConfigDecoder {
                            "\(key) does not apply to a \(kindName) receiver: remove it (it takes \(applies.dropFirst().joined(separator: ", ").isEmpty ? "no other keys" : applies.dropFirst().joined(separator: ", ")))")
         }
         if let chatFormat { return decodeChatRobot(name, chatFormat, m) }
+        if kindName == "email" { return decodeMail(name, m) }
         switch kindName {
         case "webhook":
             // The URL may hold a token in its path or query (chat webhooks do), so it is treated as a secret.
@@ -592,7 +595,7 @@ struct ConfigDecoder {
         case .dingtalk: "https://oapi.dingtalk.com/robot/send?access_token=…"
         case .feishu: "https://open.feishu.cn/open-apis/bot/v2/hook/…"
         case .wecom: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
-        case .slack: "https://hooks.slack.com/services/…"
+        case .slack, .email: "https://hooks.slack.com/services/…"
         }
         var url: String?
         if let u = reader.required(m, "url", what: "the robot's webhook address, like \(example)") {
@@ -623,6 +626,67 @@ struct ConfigDecoder {
         robot.maxRetries = reader.int(m, "max_retries", default: robot.maxRetries, range: 0...100)
         robot.queueSize = reader.int(m, "queue_size", default: robot.queueSize, range: 1...1_000_000)
         return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .chat(robot))
+    }
+
+    /// An `email` receiver; its password is a secret.
+    func decodeMail(_ name: String, _ m: MappingInput) -> ServiceConfiguration.Receiver? {
+        var server: String?
+        // It may carry a login (smtp://user:password@host), so it is never shown.
+        if let u = reader.required(m, "smtp_url", what: "the mail server, like smtp://mail.example.com:587 (STARTTLS) or smtps://mail.example.com:465"),
+           case let s = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true),
+           let text = reader.nonEmpty(s) {
+            if let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps",
+               let host = u.host, !host.isEmpty {
+                server = text
+            } else {
+                reader.problem(s, "is not an smtp:// or smtps:// URL: write it like smtp://mail.example.com:587")
+            }
+        }
+        func address(_ s: ScalarInput) -> String? {
+            guard let text = reader.nonEmpty(s) else { return nil }
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(where: { $0 == " " || $0 == "<" || $0 == ">" }) else {
+                reader.problem(s, "\(s.shown) is not a mail address: write it like kpi@example.com")
+                return nil
+            }
+            return text
+        }
+        let from = reader.required(m, "from", what: "the sender's address, like kpi@example.com").flatMap(address)
+        var to: [String] = []
+        if let list = reader.strings(m, "to", commaSeparated: true) {
+            for a in list {
+                if let checked = address(ScalarInput(text: a, path: m.path.key("to"), line: ConfigReader.line(m.entries["to"]?.value), variable: nil, secret: false)) {
+                    to.append(checked)
+                }
+            }
+            if list.isEmpty {
+                reader.problem(m.path.key("to"), line: ConfigReader.line(m.entries["to"]?.value), "no recipients: list at least one address, e.g. [lead@example.com]")
+            }
+        } else {
+            reader.problem(m.path.key("to"), line: m.line, "missing: add to: the recipients, e.g. [lead@example.com]")
+        }
+        var mail = ServiceConfiguration.Mail(smtpURL: server ?? "", from: from ?? "", to: to)
+        if let s = reader.scalar(m, "username"), let u = reader.nonEmpty(s) { mail.username = u }
+        if let s = reader.scalar(m, "password", secret: true) {
+            if s.text.isEmpty {
+                reader.problem(s, "must not be empty: set \(s.path.environmentName ?? "it") in the environment, or leave the key out")
+            } else {
+                mail.password = s.text
+            }
+        }
+        if mail.password != nil && mail.username == nil {
+            reader.problem(m.path.key("username"), line: m.line, "missing: a password needs the username to log in with")
+        }
+        if let s = reader.scalar(m, "ca_file"), let path = reader.nonEmpty(s) { mail.caFile = path }
+        if let s = reader.scalar(m, "language"),
+           let language = reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) }) {
+            mail.language = language
+        }
+        mail.timeout = reader.duration(m, "timeout", default: mail.timeout, allowZero: false)
+        mail.maxRetries = reader.int(m, "max_retries", default: mail.maxRetries, range: 0...100)
+        mail.queueSize = reader.int(m, "queue_size", default: mail.queueSize, range: 1...1_000_000)
+        guard server != nil, from != nil, !to.isEmpty else { return nil }
+        return ServiceConfiguration.Receiver(name: name, kind: .email(mail))
     }
 
     // MARK: scorecards and stages

@@ -166,6 +166,8 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case log
             /// A chat tool's group robot (DingTalk, Feishu, WeCom, Slack): the alert said for people.
             case chat(ChatRobot)
+            /// Mail through an SMTP server: the alert said for people.
+            case email(Mail)
         }
 
         public var name: String
@@ -179,6 +181,7 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case .kafka(let topic): "\(name): kafka topic \(topic)"
             case .log: "\(name): log"
             case .chat(let c): "\(name): \(c.format.rawValue) \(c)"
+            case .email(let m): "\(name): email \(m)"
             }
         }
     }
@@ -231,6 +234,35 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             var shown = Webhook(url: url).shownURL
             shown += " (\(language.rawValue), \(secret == nil ? "unsigned" : "signed, secret ***"), "
             return shown + "timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
+        }
+    }
+
+    /// Mail to leads through an SMTP server (`kind: email`): STARTTLS for
+    /// `smtp://` (required), TLS for `smtps://`, login with `username` and
+    /// `password`, one mail per notification.
+    public struct Mail: Sendable, Equatable, CustomStringConvertible {
+        /// `smtp://host:587` or `smtps://host:465`.
+        public var smtpURL: String
+        public var username: String?
+        /// Never printed.
+        public var password: String?
+        public var from: String
+        public var to: [String]
+        public var language: NotificationLanguage = .zhCN
+        /// A CA bundle (PEM) to trust besides the system's.
+        public var caFile: String?
+        public var timeout: EventTime.Duration = .seconds(30)
+        public var maxRetries = 3
+        public var queueSize = 1000
+
+        public init(smtpURL: String, from: String, to: [String]) {
+            self.smtpURL = smtpURL; self.from = from; self.to = to
+        }
+
+        public var description: String {
+            let server = URL(string: smtpURL).map { "\($0.scheme ?? "smtp")://\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "***"
+            let login = username.map { " as \($0)\(password == nil ? "" : " (password ***)")" } ?? ""
+            return "\(server)\(login), from \(from) to \(to.joined(separator: ", ")) (\(language.rawValue), timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
         }
     }
 

@@ -87,12 +87,35 @@ struct AlertMessageTests {
                           "6 alerts.receivers.d.secret", "7 alerts.receivers.e.url", "9 http.public_url"])
         let text = problems.map(\.message)
         guard text.count == 6 else { return }
-        #expect(text[0] == "\"dingtlak\" is not one of webhook, kafka, log, dingtalk, feishu, wecom, slack: did you mean \"dingtalk\"? write one of them")
+        #expect(text[0] == "\"dingtlak\" is not one of webhook, kafka, log, dingtalk, feishu, wecom, slack, email: did you mean \"dingtalk\"? write one of them")
         #expect(text[1] == "missing: add url: the robot's webhook address, like https://open.feishu.cn/open-apis/bot/v2/hook/…")
         #expect(text[2].hasPrefix("\"zh\" is not one of zh-CN, en:"))
         #expect(text[3] == "secret does not apply to a wecom receiver: remove it (it takes url, language, timeout, max_retries, queue_size)")
         #expect(text[4].contains("is not an http(s) URL") && !text[4].contains("tok-5512"))
         #expect(text[5].hasPrefix("\"kpi.example.com\" is not the dashboard's address"))
+    }
+
+    @Test("email receiver mistakes name the key; the server URL and password are never shown")
+    func emailConfigErrors() {
+        let yaml = """
+        alerts:
+          receivers:
+            a: {kind: email, from: kpi@shop.example, to: [lead@shop.example]}
+            b: {kind: email, smtp_url: "https://user:pw-4471@mail.example.com", from: kpi, to: [lead@shop.example, "x y@z"]}
+            c: {kind: email, smtp_url: "smtp://mail.example.com:587", password: pw-4471, from: kpi@shop.example, to: []}
+        """
+        let problems = configProblems(yaml)
+        #expect(problems.map(\.path) == ["alerts.receivers.a.smtp_url", "alerts.receivers.b.smtp_url", "alerts.receivers.b.from",
+                                         "alerts.receivers.b.to", "alerts.receivers.c.to", "alerts.receivers.c.username"])
+        let text = problems.map(\.message)
+        guard text.count == 6 else { return }
+        #expect(text[0].hasPrefix("missing: add smtp_url: the mail server, like smtp://mail.example.com:587"))
+        #expect(text[1] == "is not an smtp:// or smtps:// URL: write it like smtp://mail.example.com:587")
+        #expect(text[2] == "\"kpi\" is not a mail address: write it like kpi@example.com")
+        #expect(text[3] == "\"x y@z\" is not a mail address: write it like kpi@example.com")
+        #expect(text[4] == "no recipients: list at least one address, e.g. [lead@example.com]")
+        #expect(text[5] == "missing: a password needs the username to log in with")
+        #expect(!problems.description.contains("pw-4471"))
     }
 
     @Test("a chat receiver's defaults: Chinese, unsigned, delivered like a webhook")
