@@ -85,7 +85,8 @@ public final class AlertOutbox {
                 }
             case .email(let m):
                 let submission = MailSubmission(url: m.smtpURL, username: m.username, password: m.password, from: m.from, to: m.to,
-                                                caFile: m.caFile, timeout: .milliseconds(m.timeout.millis))
+                                                caFile: m.caFile, timeout: .milliseconds(m.timeout.millis),
+                                                digestInterval: m.digestInterval.map { .milliseconds($0.millis) }, language: m.language)
                 hooks[name] = WebhookReceiver(name: name, url: URL(string: m.smtpURL) ?? URL(fileURLWithPath: "/"),
                                               timeout: .milliseconds(m.timeout.millis), maxRetries: m.maxRetries,
                                               queueSize: m.queueSize, mail: submission)

@@ -15,11 +15,16 @@ public struct MailSubmission: Sendable {
     /// A CA bundle to trust besides the system's (an internal mail server's CA).
     public var caFile: String?
     public var timeout: Duration
+    /// One mail per this interval with every notification of it (a digest); nil: one mail per notification.
+    public var digestInterval: Duration?
+    /// The language of a digest's subject.
+    public var language: NotificationLanguage
 
     public init(url: String, username: String? = nil, password: String? = nil, from: String, to: [String],
-                caFile: String? = nil, timeout: Duration = .seconds(30)) {
+                caFile: String? = nil, timeout: Duration = .seconds(30), digestInterval: Duration? = nil,
+                language: NotificationLanguage = .zhCN) {
         self.url = url; self.username = username; self.password = password; self.from = from; self.to = to
-        self.caFile = caFile; self.timeout = timeout
+        self.caFile = caFile; self.timeout = timeout; self.digestInterval = digestInterval; self.language = language
     }
 
     /// How one submission ended.

@@ -61,6 +61,8 @@ public final class WebhookReceiver: Sendable {
     private let counts = SharedCounts()
     private let continuation: AsyncStream<Notification>.Continuation
     private let worker: Task<Void, Never>
+    /// A mail digest's clock: a tick into the queue every interval.
+    private let ticker: Task<Void, Never>?
     private let logger: Logger
 
     struct Notification: Sendable {
@@ -68,6 +70,8 @@ public final class WebhookReceiver: Sendable {
         var body: [UInt8]
         var headers: [String: String] = [:]
         var done: (@Sendable (Outcome) -> Void)?
+        /// Not a notification: the digest interval has passed.
+        var isTick = false
     }
 
     /// `headers` may hold secrets (an Authorization value): they are sent, never logged;
@@ -92,25 +96,56 @@ public final class WebhookReceiver: Sendable {
         let deliver = Delivery(name: name, url: url, maxRetries: maxRetries, baseBackoff: baseBackoff, headers: headers, session: session,
                                chat: chat, mail: mail, logger: logger)
         let counts = self.counts
-        worker = Task.detached {
-            for await n in stream {
-                let (outcome, retries) = await deliver.send(n)
-                counts.value.withLock { c in
-                    c.retries += retries
-                    c.pending -= 1
-                    switch outcome {
-                    case .delivered: c.delivered += 1
-                    case .refused, .gaveUp: c.failed += 1
-                    case .abandoned: break
-                    }
+        let settle: @Sendable ([Notification], Outcome, Int) -> Void = { batch, outcome, retries in
+            counts.value.withLock { c in
+                c.retries += retries
+                c.pending -= batch.count
+                switch outcome {
+                case .delivered: c.delivered += batch.count
+                case .refused, .gaveUp: c.failed += batch.count
+                case .abandoned: break
                 }
-                n.done?(outcome)
+            }
+            for n in batch { n.done?(outcome) }
+        }
+        let digest = mail?.digestInterval
+        worker = Task.detached {
+            // A digest gathers the notifications of an interval and mails them at its tick (and at the end).
+            var batch: [Notification] = []
+            for await n in stream {
+                if digest != nil {
+                    if !n.isTick { batch.append(n); continue }
+                    guard !batch.isEmpty else { continue }
+                    let (outcome, retries) = await deliver.sendDigest(batch)
+                    settle(batch, outcome, retries)
+                    batch = []
+                    if outcome == .abandoned { break }
+                    continue
+                }
+                let (outcome, retries) = await deliver.send(n)
+                settle([n], outcome, retries)
                 if outcome == .abandoned { break }
+            }
+            if !batch.isEmpty && !Task.isCancelled {
+                let (outcome, retries) = await deliver.sendDigest(batch)
+                settle(batch, outcome, retries)
+            }
+        }
+        ticker = digest.map { interval in
+            Task.detached { [continuation] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if Task.isCancelled { break }
+                    if case .terminated = continuation.yield(Notification(id: "", body: [], isTick: true)) { break }
+                }
             }
         }
     }
 
-    deinit { continuation.finish() }
+    deinit {
+        ticker?.cancel()
+        continuation.finish()
+    }
 
     /// Queues one notification; returns false (counted, logged) when the
     /// queue is full. `headers` are sent with it; `done` is told how it
@@ -147,6 +182,7 @@ public final class WebhookReceiver: Sendable {
 
     /// Stops accepting notifications and waits until the queued ones are delivered or given up.
     public func drain() async {
+        ticker?.cancel()
         continuation.finish()
         await worker.value
     }
@@ -156,6 +192,7 @@ public final class WebhookReceiver: Sendable {
     /// were not delivered or given up (their `done` says `abandoned`, or is
     /// not called for those never tried).
     public func drain(timeout: Duration) async -> Int {
+        ticker?.cancel()
         continuation.finish()
         // Awaiting the worker's value cannot be cancelled: watch the count.
         let deadline = ContinuousClock.now + timeout
@@ -197,38 +234,59 @@ private struct Delivery: Sendable {
         return digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "@kpi-ingest"
     }
 
-    /// Mails a notification whose body is the subject line and the text.
-    func submit(_ n: WebhookReceiver.Notification, _ mail: MailSubmission) async -> MailSubmission.Result {
+    /// The mail of a notification whose body is the subject line and the text.
+    func message(_ n: WebhookReceiver.Notification, _ mail: MailSubmission) -> [UInt8] {
         let text = String(decoding: n.body, as: UTF8.self)
         let subject = String(text.prefix { $0 != "\n" })
-        let rest = String(text.dropFirst(subject.count).drop { $0 == "\n" })
+        let rest = String(text.dropFirst(subject.count).dropFirst())
         let notification = n.headers["X-KPI-Notification-Id"]
-        let message = mail.message(subject: subject, text: rest, date: Date(), messageID: Self.messageID(notification ?? n.id),
-                                   notificationID: notification)
-        return await mail.submit(message)
+        return mail.message(subject: subject, text: rest, date: Date(), messageID: Self.messageID(notification ?? n.id),
+                            notificationID: notification)
     }
 
-    func send(_ n: WebhookReceiver.Notification) async -> (WebhookReceiver.Outcome, retries: Int) {
+    /// Mails the notifications of a digest interval as one message (one
+    /// alone as its own mail), with retries; all share the outcome.
+    func sendDigest(_ batch: [WebhookReceiver.Notification]) async -> (WebhookReceiver.Outcome, retries: Int) {
+        guard let mail, batch.count > 1 else { return batch.isEmpty ? (.delivered, 0) : await send(batch[0]) }
+        let zh = mail.language == .zhCN
+        let subject = zh ? "【KPI 告警摘要】\(batch.count) 条通知" : "[KPI alerts digest] \(batch.count) notifications"
+        let texts = batch.map { n in
+            let text = String(decoding: n.body, as: UTF8.self)
+            return String(text.drop { $0 != "\n" }.dropFirst())
+        }
+        let ids = batch.map { $0.headers["X-KPI-Notification-Id"] ?? $0.id }
+        let message = mail.message(subject: subject, text: texts.joined(separator: "\n" + String(repeating: "-", count: 40) + "\n\n"),
+                                   date: Date(), messageID: Self.messageID(ids.joined(separator: ",")), notificationID: nil)
+        return await mailWithRetries("a digest of \(batch.count) alerts", mail, message)
+    }
+
+    /// Submits a mail until it is sent, refused, or retries run out.
+    func mailWithRetries(_ what: String, _ mail: MailSubmission, _ message: [UInt8]) async -> (WebhookReceiver.Outcome, retries: Int) {
         var attempt = 0
         while true {
             if Task.isCancelled { return (.abandoned, attempt) }
-            if let mail {
-                let said: String
-                switch await submit(n, mail) {
-                case .sent: return (.delivered, attempt)
-                case .retry(let w): said = w
-                case .refused(let w):
-                    logger.error("email \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(w)")
-                    return (.refused, attempt)
-                }
-                if attempt >= maxRetries {
-                    logger.error("email \(name): gave up on alert \(n.id) after \(attempt + 1) attempt(s): \(said)")
-                    return (.gaveUp, attempt)
-                }
-                try? await Task.sleep(for: baseBackoff * Int(Int64(1) << Int64(min(attempt, 6))))
-                attempt += 1
-                continue
+            let said: String
+            switch await mail.submit(message) {
+            case .sent: return (.delivered, attempt)
+            case .retry(let w): said = w
+            case .refused(let w):
+                logger.error("email \(name): gave up on \(what) after \(attempt + 1) attempt(s): \(w)")
+                return (.refused, attempt)
             }
+            if attempt >= maxRetries {
+                logger.error("email \(name): gave up on \(what) after \(attempt + 1) attempt(s): \(said)")
+                return (.gaveUp, attempt)
+            }
+            try? await Task.sleep(for: baseBackoff * Int(Int64(1) << Int64(min(attempt, 6))))
+            attempt += 1
+        }
+    }
+
+    func send(_ n: WebhookReceiver.Notification) async -> (WebhookReceiver.Outcome, retries: Int) {
+        if let mail { return await mailWithRetries("alert \(n.id)", mail, message(n, mail)) }
+        var attempt = 0
+        while true {
+            if Task.isCancelled { return (.abandoned, attempt) }
             var target = url
             var body = n.body
             if let chat { (target, body) = chat.format.signed(url: url, body: body, secret: chat.secret, now: chat.clock()) }

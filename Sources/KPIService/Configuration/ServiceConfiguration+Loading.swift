@@ -501,7 +501,7 @@ struct ConfigDecoder {
     }
 
     static let receiverKeys = ["kind", "url", "timeout", "max_retries", "queue_size", "headers", "topic", "secret", "language",
-                               "smtp_url", "username", "password", "from", "to", "ca_file"]
+                               "smtp_url", "username", "password", "from", "to", "ca_file", "digest_interval"]
 
     /// `"08:00"` → minutes after midnight.
     func timeOfDay(_ s: ScalarInput) -> Int? {
@@ -528,7 +528,8 @@ struct ConfigDecoder {
         case "webhook": ["kind", "url", "timeout", "max_retries", "queue_size", "headers"]
         case "kafka": ["kind", "topic"]
         case "log": ["kind"]
-        case "email": ["kind", "smtp_url", "username", "password", "from", "to", "language", "ca_file", "timeout", "max_retries", "queue_size"]
+        case "email": ["kind", "smtp_url", "username", "password", "from", "to", "language", "ca_file", "digest_interval",
+                       "timeout", "max_retries", "queue_size"]
         default: ["kind", "url"] + (chatFormat?.takesSecret == true ? ["secret"] : []) + ["language", "timeout", "max_retries", "queue_size"]
         }
         for key in m.keys where !applies.contains(key) {
@@ -685,6 +686,7 @@ struct ConfigDecoder {
         mail.timeout = reader.duration(m, "timeout", default: mail.timeout, allowZero: false)
         mail.maxRetries = reader.int(m, "max_retries", default: mail.maxRetries, range: 0...100)
         mail.queueSize = reader.int(m, "queue_size", default: mail.queueSize, range: 1...1_000_000)
+        if let s = reader.scalar(m, "digest_interval") { mail.digestInterval = reader.duration(s, allowZero: false) }
         guard server != nil, from != nil, !to.isEmpty else { return nil }
         return ServiceConfiguration.Receiver(name: name, kind: .email(mail))
     }

@@ -254,6 +254,8 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var timeout: EventTime.Duration = .seconds(30)
         public var maxRetries = 3
         public var queueSize = 1000
+        /// One mail per interval with its notifications; nil: one mail per notification.
+        public var digestInterval: EventTime.Duration?
 
         public init(smtpURL: String, from: String, to: [String]) {
             self.smtpURL = smtpURL; self.from = from; self.to = to
@@ -262,7 +264,7 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var description: String {
             let server = URL(string: smtpURL).map { "\($0.scheme ?? "smtp")://\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "***"
             let login = username.map { " as \($0)\(password == nil ? "" : " (password ***)")" } ?? ""
-            return "\(server)\(login), from \(from) to \(to.joined(separator: ", ")) (\(language.rawValue), timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
+            return "\(server)\(login), from \(from) to \(to.joined(separator: ", ")) (\(language.rawValue)\(digestInterval.map { ", digest every \($0.millis / 1000) s" } ?? ""), timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
         }
     }
 

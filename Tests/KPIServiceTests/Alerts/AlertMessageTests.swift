@@ -134,5 +134,17 @@ struct AlertMessageTests {
         #expect(robot.format == .wecom && robot.language == .zhCN && robot.secret == nil)
         #expect(robot.timeout == .seconds(5) && robot.maxRetries == 3 && robot.queueSize == 1000)
         #expect(c.http.publicURL == "https://kpi.example.com")
+
+        let mail = try validConfig("""
+        alerts:
+          receivers:
+            mail: {kind: email, smtp_url: "smtps://mail.example.com:465", from: kpi@shop.example, to: lead@shop.example, digest_interval: 15m}
+        """)
+        guard case .email(let m)? = mail.alerts.receivers["mail"]?.kind else {
+            Issue.record("not an email receiver")
+            return
+        }
+        #expect(m.to == ["lead@shop.example"] && m.language == .zhCN && m.username == nil && m.password == nil)
+        #expect(m.digestInterval == .minutes(15) && m.timeout == .seconds(30))
     }
 }

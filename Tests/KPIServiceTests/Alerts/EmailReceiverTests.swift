@@ -51,6 +51,30 @@ struct EmailReceiverTests {
         #expect((mail["message_id"] as? String)?.hasSuffix("@kpi-ingest>") == true)
     }
 
+    @Test("a digest: the notifications of an interval in one mail, one left at the stop in its own")
+    func digest() async throws {
+        let sink = try SMTPSink(user: "kpi", password: Self.password)
+        defer { sink.stop() }
+        let submission = MailSubmission(url: "smtp://127.0.0.1:\(sink.port)", username: "kpi", password: Self.password,
+                                        from: "kpi@shop.example", to: ["lead@shop.example"], caFile: sink.certificate,
+                                        digestInterval: .milliseconds(1500), language: .en)
+        let receiver = WebhookReceiver(name: "digest", url: URL(string: "smtp://127.0.0.1:\(sink.port)")!, baseBackoff: .milliseconds(10),
+                                       mail: submission)
+        receiver.enqueue(id: "a1", body: Array("S1\nfirst text\n".utf8), headers: ["X-KPI-Notification-Id": "a1@1"])
+        receiver.enqueue(id: "a2", body: Array("S2\nsecond text\n".utf8), headers: ["X-KPI-Notification-Id": "a2@1"])
+        // Nothing is mailed before the interval's end; then the two in one mail.
+        #expect(sink.mails().isEmpty)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while sink.mails().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        receiver.enqueue(id: "a3", body: Array("S3\nthird text\n".utf8), headers: ["X-KPI-Notification-Id": "a3@1"])
+        await receiver.drain()
+        let mails = sink.mails()
+        #expect(mails.map { $0["subject"] as? String } == ["[KPI alerts digest] 2 notifications", "S3"])
+        #expect(mails.map { $0["body"] as? String } == ["first text\n\n" + String(repeating: "-", count: 40) + "\n\nsecond text\n", "third text\n"])
+        #expect(mails.last?["notification"] as? String == "a3@1")
+        #expect(receiver.snapshot == .init(delivered: 3, failed: 0, overflowed: 0, retries: 0))
+    }
+
     @Test("a wrong password or an untrusted certificate is given up at once; the password is never logged")
     func refusals() async throws {
         let sink = try SMTPSink(user: "kpi", password: Self.password)
