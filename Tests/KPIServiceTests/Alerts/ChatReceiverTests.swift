@@ -1,4 +1,5 @@
 import Foundation
+import KafkaClient
 import KPICore
 import KPIService
 import Logging
@@ -117,6 +118,52 @@ struct ChatReceiverTests {
             + #""}},{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"Open in dashboard"},"url":""#
             + Self.link + #""}]}]}"#
         #expect(got.bodies == [expected])
+    }
+
+    @Test("a chat message its robot did not take before a stop stays in the state topic and goes out the same after the restart")
+    func ledgerKeepsTheMessage() throws {
+        let broker = try brokerWithTopics(partitions: 1)
+        let bootstrap = broker.bootstrapServers
+        let closed = try ScriptedHTTPServer(statuses: [200])
+        let downPort = closed.port
+        closed.stop()
+        let up = try ScriptedHTTPServer(statuses: [200])
+        defer { up.stop() }
+        let alert = Self.firstResponseAlert()
+        let json = AlertJSON.encode(alert, fractionDigits: 2, zone: try ZoneRules(identifier: "Asia/Shanghai"))
+        let configuration: @Sendable (UInt16) throws -> ServiceConfiguration = { port in
+            try validConfig("""
+            alerts:
+              receivers:
+                robot: {kind: wecom, url: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=\(Self.token)", max_retries: 0}
+              routes:
+                - receivers: [robot]
+            """)
+        }
+        // First run: the robot is down; the stop leaves the notification recorded.
+        let recorded: [PendingDelivery] = try onOwnThread {
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+            let outbox = AlertOutbox(configuration: try configuration(downPort), producer: producer, alreadySent: [:], ledger: TopicNames().state)
+            _ = try outbox.send(alert, json: json)
+            _ = outbox.drain(timeout: .seconds(10))
+            try producer.flush()
+            return try readAll(TopicNames().state, bootstrap: bootstrap).compactMap { r in
+                guard let key = r.key, let value = r.value else { return nil }
+                return PendingDelivery(key: String(decoding: key, as: UTF8.self), value: value)
+            }
+        }
+        let content = (["### 【触发】客服 a3 首次响应时间未达标"] + Self.zhFacts.map { Self.bold($0, "**") }).joined(separator: "\n")
+        let message = #"{"msgtype":"markdown","markdown":{"content":""# + Self.esc(content) + #""}}"#
+        #expect(recorded.map(\.receiver) == ["robot"])
+        #expect(recorded.map { String(decoding: $0.body, as: UTF8.self) } == [message])
+        // After the restart, the robot is up: the recorded message, as it was.
+        try onOwnThread {
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+            let outbox = AlertOutbox(configuration: try configuration(up.port), producer: producer, alreadySent: [:], ledger: TopicNames().state)
+            outbox.redeliver(recorded)
+            _ = outbox.drain(timeout: .seconds(10))
+        }
+        #expect(up.bodies == [message])
     }
 
     @Test("a 5xx and a rate-limit answer are retried, signed again; a wrong signature is not")
