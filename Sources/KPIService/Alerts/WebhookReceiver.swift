@@ -17,7 +17,9 @@ import Synchronization
 /// A chat receiver (`chat`) is the same delivery with the tool's manners:
 /// each attempt is signed anew (the tools reject old timestamps) and a 2xx
 /// answer carrying the tool's error code counts as refused, or as worth a
-/// retry when it is a rate limit.
+/// retry when it is a rate limit. An email receiver (`mail`) submits each
+/// notification (or, with a digest interval, each interval's) as a mail
+/// instead of a POST, with the same queue, retries and outcomes.
 public final class WebhookReceiver: Sendable {
     /// What happened to the notifications handed to this receiver.
     public struct Counts: Sendable, Equatable {
