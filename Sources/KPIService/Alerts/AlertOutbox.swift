@@ -23,11 +23,17 @@ import Synchronization
 /// receiver, a crash) is delivered again after the restart, by whoever then
 /// holds the alert's partition (`redeliver`), with the same body and
 /// `X-KPI-Notification-Id`: at least once per receiver.
+///
+/// Chat receivers (`dingtalk`, `feishu`, `wecom`, `slack`) are webhooks
+/// whose body is the alert said for people in the tool's format: it is made
+/// once, recorded in the ledger like the JSON, and signed at each attempt.
 public final class AlertOutbox {
     private let producer: KafkaProducer?
     private let topic: String
     private let routes: [ServiceConfiguration.Route]
     private let webhooks: [String: WebhookReceiver]
+    /// Chat receivers (also in `webhooks`): the format and language of their messages.
+    private let chatFormats: [String: (NotificationFormat, AlertMessage.Context)]
     private let logReceivers: Set<String>
     /// `kind: kafka` receivers: their topic.
     private let kafkaReceivers: [String: String]
@@ -45,8 +51,9 @@ public final class AlertOutbox {
     /// `alreadySent`: the last published notification per alert id (see
     /// `readPublished`). `ledger`: the topic recording undelivered webhook
     /// notifications (the state topic), with `producer`.
+    /// `chatClock`: the time chat requests are signed with (tests fix it).
     public init(configuration: ServiceConfiguration, producer: KafkaProducer?, alreadySent: [String: AlertBook.Delivered],
-                ledger: String? = nil) {
+                ledger: String? = nil, chatClock: @escaping @Sendable () -> Date = { Date() }) {
         self.producer = producer
         self.ledger = producer == nil ? nil : ledger
         topic = configuration.kafka.topics.alerts
@@ -56,6 +63,8 @@ public final class AlertOutbox {
         var hooks: [String: WebhookReceiver] = [:]
         var logs: Set<String> = []
         var topics: [String: String] = [:]
+        var formats: [String: (NotificationFormat, AlertMessage.Context)] = [:]
+        let zone = TimeZone(identifier: configuration.kpi.timeZoneID) ?? TimeZone(secondsFromGMT: 0)!
         for (name, r) in configuration.alerts.receivers {
             switch r.kind {
             case .webhook(let w):
@@ -66,9 +75,28 @@ public final class AlertOutbox {
                 logs.insert(name)
             case .kafka(let topic):
                 topics[name] = topic
+            case .chat(let c):
+                if let url = URL(string: c.url) {
+                    hooks[name] = WebhookReceiver(name: name, url: url, timeout: .milliseconds(c.timeout.millis), maxRetries: c.maxRetries,
+                                                  queueSize: c.queueSize, chat: ChatEndpoint(format: c.format, secret: c.secret, clock: chatClock))
+                    formats[name] = (c.format, AlertMessage.Context(language: c.language, timeZone: zone,
+                                                                    fractionDigits: configuration.kpi.fractionDigits,
+                                                                    publicURL: configuration.http.publicURL))
+                }
+            case .email(let m):
+                let submission = MailSubmission(url: m.smtpURL, username: m.username, password: m.password, from: m.from, to: m.to,
+                                                caFile: m.caFile, timeout: .milliseconds(m.timeout.millis),
+                                                digestInterval: m.digestInterval.map { .milliseconds($0.millis) }, language: m.language)
+                hooks[name] = WebhookReceiver(name: name, url: URL(string: m.smtpURL) ?? URL(fileURLWithPath: "/"),
+                                              timeout: .milliseconds(m.timeout.millis), maxRetries: m.maxRetries,
+                                              queueSize: m.queueSize, mail: submission)
+                formats[name] = (.email, AlertMessage.Context(language: m.language, timeZone: zone,
+                                                              fractionDigits: configuration.kpi.fractionDigits,
+                                                              publicURL: configuration.http.publicURL))
             }
         }
         webhooks = hooks
+        chatFormats = formats
         logReceivers = logs
         kafkaReceivers = topics
     }
@@ -126,8 +154,9 @@ public final class AlertOutbox {
             // the restart treat the notification itself as sent).
             for name in receivers(for: alert) {
                 guard let hook = webhooks[name] else { continue }
-                let pending = PendingDelivery(partition: n.partition, receiver: name, alertID: alert.id, at: alert.at, body: n.json)
-                if let ledger { try producer?.send(topic: ledger, partition: 0, key: Array(pending.key.utf8), value: n.json) }
+                let body = chatFormats[name].map { format, context in format.body(AlertMessage(alert, context)) } ?? n.json
+                let pending = PendingDelivery(partition: n.partition, receiver: name, alertID: alert.id, at: alert.at, body: body)
+                if let ledger { try producer?.send(topic: ledger, partition: 0, key: Array(pending.key.utf8), value: body) }
                 queued.append((hook, pending))
             }
         }
@@ -278,7 +307,8 @@ public final class AlertOutbox {
 
 /// A webhook notification recorded on the state topic until its receiver
 /// takes it: key `webhook|<partition>|<receiver>|<evaluation ms>|<alert id>`
-/// (components escaped as in `RecordKey`), value the alert JSON.
+/// (components escaped as in `RecordKey`), value the body (the alert JSON; for a chat receiver,
+/// its message in the tool's format, unsigned).
 public struct PendingDelivery: Sendable, Hashable {
     public var partition: Int32
     public var receiver: String

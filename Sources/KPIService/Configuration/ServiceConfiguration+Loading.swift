@@ -98,7 +98,7 @@ struct ConfigDecoder {
         decodeScorecards(reader.mapping(top, "scorecards", allowed: nil))
         decodeStages(reader.mapping(top, "stages", allowed: nil))
         decodeHTTP(reader.mapping(top, "http", allowed: ["host", "port", "token", "allowed_hosts", "max_stream_clients",
-                                                         "header_timeout", "session_lifetime"]))
+                                                         "header_timeout", "session_lifetime", "public_url"]))
         let output = reader.mapping(top, "output", allowed: ["snapshot_emit_interval", "checkpoint_interval"])
         configuration.output.snapshotEmitInterval = reader.duration(output, "snapshot_emit_interval", default: .seconds(1), allowZero: false)
         configuration.output.checkpointInterval = reader.duration(output, "checkpoint_interval", default: .seconds(60), allowZero: false)
@@ -521,14 +521,20 @@ struct ConfigDecoder {
             reader.problem(m.path, line: m.line, "write the receiver's settings, e.g. {kind: log}")
             return nil
         }
-        guard let s = reader.required(m, "kind", what: "webhook, kafka or log"),
-              let kind = reader.choice(s, ServiceConfiguration.ReceiverKind.allCases.map { ($0.rawValue, $0) }) else { return nil }
+        let kinds = ServiceConfiguration.ReceiverKind.allCases
+        guard let s = reader.required(m, "kind", what: kinds.map(\.rawValue).joined(separator: ", ")),
+              let kind = reader.choice(s, kinds.map { ($0.rawValue, $0) }) else { return nil }
         let applies = kind.keys
         for key in m.keys where !applies.contains(key) {
             reader.problem(m.path.key(key), line: ConfigReader.line(m.entries[key]?.key),
                            "\(key) does not apply to a \(kind.rawValue) receiver: remove it (it takes \(applies.dropFirst().joined(separator: ", ").isEmpty ? "no other keys" : applies.dropFirst().joined(separator: ", ")))")
         }
         switch kind {
+        case .dingtalk: return decodeChatRobot(name, .dingtalk, m)
+        case .feishu: return decodeChatRobot(name, .feishu, m)
+        case .wecom: return decodeChatRobot(name, .wecom, m)
+        case .slack: return decodeChatRobot(name, .slack, m)
+        case .email: return decodeMail(name, m)
         case .webhook:
             // The URL may hold a token in its path or query (chat webhooks do), so it is treated as a secret.
             // Every key is checked even when the URL is wrong, so all problems show at once.
@@ -577,6 +583,108 @@ struct ConfigDecoder {
         case .log:
             return ServiceConfiguration.Receiver(name: name, kind: .log)
         }
+    }
+
+    /// A `dingtalk`, `feishu`, `wecom` or `slack` receiver. Its URL (which
+    /// holds the robot's token) and secret are secrets: never shown in problems.
+    func decodeChatRobot(_ name: String, _ format: NotificationFormat, _ m: MappingInput) -> ServiceConfiguration.Receiver? {
+        let example = switch format {
+        case .dingtalk: "https://oapi.dingtalk.com/robot/send?access_token=…"
+        case .feishu: "https://open.feishu.cn/open-apis/bot/v2/hook/…"
+        case .wecom: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+        case .slack, .email: "https://hooks.slack.com/services/…"
+        }
+        var url: String?
+        if let u = reader.required(m, "url", what: "the robot's webhook address, like \(example)") {
+            let urlInput = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
+            if let text = reader.nonEmpty(urlInput) {
+                if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                   let host = parsed.host, !host.isEmpty {
+                    url = text
+                } else {
+                    reader.problem(urlInput, "is not an http(s) URL: copy the robot's webhook address, like \(example)")
+                }
+            }
+        }
+        var robot = ServiceConfiguration.ChatRobot(format: format, url: url ?? "")
+        if format.takesSecret, let s = reader.scalar(m, "secret", secret: true) {
+            let secret = s.text.trimmingCharacters(in: .whitespaces)
+            if secret.isEmpty {
+                reader.problem(s, "must not be empty: write the robot's signing secret (better: set \(s.path.environmentName ?? "it") in the environment), or leave the key out for an unsigned robot")
+            } else {
+                robot.secret = secret
+            }
+        }
+        if let s = reader.scalar(m, "language"),
+           let language = reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) }) {
+            robot.language = language
+        }
+        robot.timeout = reader.duration(m, "timeout", default: robot.timeout, allowZero: false)
+        robot.maxRetries = reader.int(m, "max_retries", default: robot.maxRetries, range: 0...100)
+        robot.queueSize = reader.int(m, "queue_size", default: robot.queueSize, range: 1...1_000_000)
+        return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .chat(robot))
+    }
+
+    /// An `email` receiver; its password is a secret.
+    func decodeMail(_ name: String, _ m: MappingInput) -> ServiceConfiguration.Receiver? {
+        var server: String?
+        // It may carry a login (smtp://user:password@host), so it is never shown.
+        if let u = reader.required(m, "smtp_url", what: "the mail server, like smtp://mail.example.com:587 (STARTTLS) or smtps://mail.example.com:465"),
+           case let s = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true),
+           let text = reader.nonEmpty(s) {
+            if let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps",
+               let host = u.host, !host.isEmpty {
+                server = text
+            } else {
+                reader.problem(s, "is not an smtp:// or smtps:// URL: write it like smtp://mail.example.com:587")
+            }
+        }
+        func address(_ s: ScalarInput) -> String? {
+            guard let text = reader.nonEmpty(s) else { return nil }
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(where: { $0 == " " || $0 == "<" || $0 == ">" }) else {
+                reader.problem(s, "\(s.shown) is not a mail address: write it like kpi@example.com")
+                return nil
+            }
+            return text
+        }
+        let from = reader.required(m, "from", what: "the sender's address, like kpi@example.com").flatMap(address)
+        var to: [String] = []
+        if let list = reader.strings(m, "to", commaSeparated: true) {
+            for a in list {
+                if let checked = address(ScalarInput(text: a, path: m.path.key("to"), line: ConfigReader.line(m.entries["to"]?.value), variable: nil, secret: false)) {
+                    to.append(checked)
+                }
+            }
+            if list.isEmpty {
+                reader.problem(m.path.key("to"), line: ConfigReader.line(m.entries["to"]?.value), "no recipients: list at least one address, e.g. [lead@example.com]")
+            }
+        } else {
+            reader.problem(m.path.key("to"), line: m.line, "missing: add to: the recipients, e.g. [lead@example.com]")
+        }
+        var mail = ServiceConfiguration.Mail(smtpURL: server ?? "", from: from ?? "", to: to)
+        if let s = reader.scalar(m, "username"), let u = reader.nonEmpty(s) { mail.username = u }
+        if let s = reader.scalar(m, "password", secret: true) {
+            if s.text.isEmpty {
+                reader.problem(s, "must not be empty: set \(s.path.environmentName ?? "it") in the environment, or leave the key out")
+            } else {
+                mail.password = s.text
+            }
+        }
+        if mail.password != nil && mail.username == nil {
+            reader.problem(m.path.key("username"), line: m.line, "missing: a password needs the username to log in with")
+        }
+        if let s = reader.scalar(m, "ca_file"), let path = reader.nonEmpty(s) { mail.caFile = path }
+        if let s = reader.scalar(m, "language"),
+           let language = reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) }) {
+            mail.language = language
+        }
+        mail.timeout = reader.duration(m, "timeout", default: mail.timeout, allowZero: false)
+        mail.maxRetries = reader.int(m, "max_retries", default: mail.maxRetries, range: 0...100)
+        mail.queueSize = reader.int(m, "queue_size", default: mail.queueSize, range: 1...1_000_000)
+        if let s = reader.scalar(m, "digest_interval") { mail.digestInterval = reader.duration(s, allowZero: false) }
+        guard server != nil, from != nil, !to.isEmpty else { return nil }
+        return ServiceConfiguration.Receiver(name: name, kind: .email(mail))
     }
 
     // MARK: scorecards and stages
@@ -714,6 +822,14 @@ struct ConfigDecoder {
         http.maxStreamClients = reader.int(m, "max_stream_clients", default: http.maxStreamClients, range: 1...100_000)
         http.headerTimeout = reader.duration(m, "header_timeout", default: http.headerTimeout, allowZero: false)
         http.sessionLifetime = reader.duration(m, "session_lifetime", default: http.sessionLifetime, allowZero: false)
+        if let s = reader.scalar(m, "public_url"), let text = reader.nonEmpty(s) {
+            if let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+               let host = u.host, !host.isEmpty, u.query == nil, u.fragment == nil {
+                http.publicURL = text
+            } else {
+                reader.problem(s, "\(s.shown) is not the dashboard's address: write the http(s) URL people open it at, like https://kpi.example.com (no query or #)")
+            }
+        }
         if !http.isLoopback && http.token == nil && !reader.problems.contains(where: { $0.path == "http.token" }) {
             reader.problem(m.path.key("token"), line: ConfigReader.line(m.entries["host"]?.value) ?? m.line,
                            "host \(http.host) is reachable from other machines, so the API needs a bearer token: set http.token (better: the KPI_INGEST_HTTP_TOKEN environment variable), or bind host to 127.0.0.1")

@@ -158,6 +158,8 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
     /// A receiver's `kind:` in the config, with the keys that kind takes.
     public enum ReceiverKind: String, CaseIterable, Sendable {
         case webhook, kafka, log
+        /// Chat robots (`NotificationFormat.chatTools`) and mail: a message for people.
+        case dingtalk, feishu, wecom, slack, email
 
         /// The keys of a receiver of this kind (`kind` first).
         public var keys: [String] {
@@ -165,6 +167,10 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case .webhook: ["kind", "url", "timeout", "max_retries", "queue_size", "headers"]
             case .kafka: ["kind", "topic"]
             case .log: ["kind"]
+            case .dingtalk, .feishu: ["kind", "url", "secret", "language", "timeout", "max_retries", "queue_size"]
+            case .wecom, .slack: ["kind", "url", "language", "timeout", "max_retries", "queue_size"]
+            case .email: ["kind", "smtp_url", "username", "password", "from", "to", "language", "ca_file", "digest_interval",
+                          "timeout", "max_retries", "queue_size"]
             }
         }
 
@@ -198,6 +204,10 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case kafka(topic: String)
             /// A line in the service log.
             case log
+            /// A chat tool's group robot (DingTalk, Feishu, WeCom, Slack): the alert said for people.
+            case chat(ChatRobot)
+            /// Mail through an SMTP server: the alert said for people.
+            case email(Mail)
         }
 
         public var name: String
@@ -210,6 +220,8 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
             case .webhook(let w): "\(name): webhook \(w)"
             case .kafka(let topic): "\(name): kafka topic \(topic)"
             case .log: "\(name): log"
+            case .chat(let c): "\(name): \(c.format.rawValue) \(c)"
+            case .email(let m): "\(name): email \(m)"
             }
         }
     }
@@ -236,6 +248,63 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var description: String {
             let names = headers.keys.sorted().map { "\($0): ***" }.joined(separator: ", ")
             return "\(shownURL) (timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize)\(names.isEmpty ? "" : ", headers \(names)"))"
+        }
+    }
+
+    /// A chat tool's group robot: the alert said for people in `language`,
+    /// posted to `url` in the tool's format (`NotificationFormat`), signed
+    /// with `secret` where the tool offers it, delivered like a webhook.
+    public struct ChatRobot: Sendable, Equatable, CustomStringConvertible {
+        public var format: NotificationFormat
+        /// The robot's address; holds its token, so it is a secret.
+        public var url: String
+        /// The signing secret (DingTalk 加签, Feishu 签名校验); never printed.
+        public var secret: String?
+        public var language: NotificationLanguage = .zhCN
+        public var timeout: EventTime.Duration = .seconds(5)
+        public var maxRetries = 3
+        /// Notifications waiting for delivery beyond this are dropped (and counted).
+        public var queueSize = 1000
+
+        public init(format: NotificationFormat, url: String, secret: String? = nil) {
+            self.format = format; self.url = url; self.secret = secret
+        }
+
+        public var description: String {
+            var shown = Webhook(url: url).shownURL
+            shown += " (\(language.rawValue), \(secret == nil ? "unsigned" : "signed, secret ***"), "
+            return shown + "timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
+        }
+    }
+
+    /// Mail to leads through an SMTP server (`kind: email`): STARTTLS for
+    /// `smtp://` (required), TLS for `smtps://`, login with `username` and
+    /// `password`, one mail per notification.
+    public struct Mail: Sendable, Equatable, CustomStringConvertible {
+        /// `smtp://host:587` or `smtps://host:465`.
+        public var smtpURL: String
+        public var username: String?
+        /// Never printed.
+        public var password: String?
+        public var from: String
+        public var to: [String]
+        public var language: NotificationLanguage = .zhCN
+        /// A CA bundle (PEM) to trust besides the system's.
+        public var caFile: String?
+        public var timeout: EventTime.Duration = .seconds(30)
+        public var maxRetries = 3
+        public var queueSize = 1000
+        /// One mail per interval with its notifications; nil: one mail per notification.
+        public var digestInterval: EventTime.Duration?
+
+        public init(smtpURL: String, from: String, to: [String]) {
+            self.smtpURL = smtpURL; self.from = from; self.to = to
+        }
+
+        public var description: String {
+            let server = URL(string: smtpURL).map { "\($0.scheme ?? "smtp")://\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "***"
+            let login = username.map { " as \($0)\(password == nil ? "" : " (password ***)")" } ?? ""
+            return "\(server)\(login), from \(from) to \(to.joined(separator: ", ")) (\(language.rawValue)\(digestInterval.map { ", digest every \($0.millis / 1000) s" } ?? ""), timeout \(timeout.millis) ms, \(maxRetries) retries, queue \(queueSize))"
         }
     }
 
@@ -322,6 +391,9 @@ public struct ServiceConfiguration: Sendable, Equatable, CustomStringConvertible
         public var headerTimeout: EventTime.Duration = .seconds(10)
         /// How long a browser session of `POST /login` lasts.
         public var sessionLifetime: EventTime.Duration = .hours(12)
+        /// The dashboard's address as people reach it (`https://kpi.example.com`):
+        /// alert messages link to the view of their scope; nil: no link.
+        public var publicURL: String?
 
         public init() {}
 

@@ -5,16 +5,18 @@ import Glibc
 #endif
 
 /// A real HTTP/1.1 server on loopback for tests: answers each request with
-/// the next status of its script (the last one repeats) and records bodies.
+/// the next status of its script (the last one repeats) and records bodies
+/// and request targets (path and query). `replies`: the body of each answer
+/// (a script like the statuses; none: empty).
 final class ScriptedHTTPServer: Sendable {
     let port: UInt16
     private let socketFD: Int32
-    private let state: Mutex<(script: [Int], bodies: [String])>
+    private let state: Mutex<(script: [Int], bodies: [String], targets: [String], replies: [String])>
     /// Seconds each answer takes (a slow receiver).
     private let delay: Double
 
-    init(statuses: [Int], delay: Double = 0) throws {
-        state = Mutex((statuses, []))
+    init(statuses: [Int], delay: Double = 0, replies: [String] = []) throws {
+        state = Mutex((statuses, [], [], replies))
         self.delay = delay
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -35,6 +37,8 @@ final class ScriptedHTTPServer: Sendable {
 
     var bodies: [String] { state.withLock { $0.bodies } }
     var requestCount: Int { bodies.count }
+    /// The request line's target of each request: `/robot/send?access_token=…`.
+    var targets: [String] { state.withLock { $0.targets } }
 
     /// Stops listening. Only the serving thread closes the socket, once its
     /// `accept` has failed: closing it here freed the descriptor number for
@@ -65,12 +69,15 @@ final class ScriptedHTTPServer: Sendable {
             }
             let text = String(decoding: data, as: UTF8.self)
             let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-            let status = state.withLock { s -> Int in
+            let target = text.prefix { $0 != "\r" }.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+            let (status, replyBody) = state.withLock { s -> (Int, String) in
                 s.bodies.append(body)
-                return s.script.count > 1 ? s.script.removeFirst() : s.script[0]
+                s.targets.append(target)
+                let reply = s.replies.isEmpty ? "" : (s.replies.count > 1 ? s.replies.removeFirst() : s.replies[0])
+                return (s.script.count > 1 ? s.script.removeFirst() : s.script[0], reply)
             }
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
-            let reply = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            let reply = "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(replyBody.utf8.count)\r\nConnection: close\r\n\r\n\(replyBody)"
             _ = reply.withCString { write(client, $0, strlen($0)) }
             close(client)
         }

@@ -48,6 +48,7 @@ struct ShippedConfigTests {
             "scorecards:", "weight:", "target:", "cap:", "stages:", "stage:", "bonus:", "shop_monthly_sales_target:",
             "commission_rate:", "base:", "http:", "host:", "port:", "token:", "output:", "snapshot_emit_interval:",
             "checkpoint_interval:", "allowed_hosts:", "max_stream_clients:", "header_timeout:", "session_lifetime:",
+            "secret:", "language:", "public_url:", "smtp_url:", "username:", "password:", "from:", "to:", "ca_file:", "digest_interval:",
         ]
         let missing = keys.filter { key in
             !text.contains(key) && !text.contains(String(key.dropLast()) + " ")
