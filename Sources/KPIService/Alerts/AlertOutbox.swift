@@ -241,12 +241,12 @@ public final class AlertOutbox {
     @discardableResult
     public func drain(timeout: Duration) -> [String: Int] {
         let hooks = webhooks
-        // Nothing to wait for: no task (the caller's thread blocks below, and
-        // a task needs a free thread of the shared pool to run at all).
+        // Nothing to wait for: no task. (The drain runs on the deliveries'
+        // own thread, `DeliveryExecutor`, not on the shared pool.)
         guard !hooks.isEmpty else { return [:] }
         let box = Mutex<[String: Int]>([:])
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        Task.detached(executorPreference: DeliveryExecutor.shared) {
             await withTaskGroup(of: (String, Int).self) { group in
                 for (name, hook) in hooks { group.addTask { (name, await hook.drain(timeout: timeout)) } }
                 for await (name, left) in group { box.withLock { $0[name] = left } }

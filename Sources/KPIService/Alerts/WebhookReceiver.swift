@@ -111,7 +111,7 @@ public final class WebhookReceiver: Sendable {
             for n in batch { n.done?(outcome) }
         }
         let digest = mail?.digestInterval
-        worker = Task.detached {
+        worker = Task.detached(executorPreference: DeliveryExecutor.shared) {
             // A digest gathers the notifications of an interval and mails them at its tick (and at the end).
             var batch: [Notification] = []
             for await n in stream {
@@ -134,7 +134,7 @@ public final class WebhookReceiver: Sendable {
             }
         }
         ticker = digest.map { interval in
-            Task.detached { [continuation] in
+            Task.detached(executorPreference: DeliveryExecutor.shared) { [continuation] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
                     if Task.isCancelled { break }
@@ -326,6 +326,44 @@ private struct Delivery: Sendable {
             let factor = Int64(1) << Int64(min(attempt, 6))
             try? await Task.sleep(for: baseBackoff * Int(factor))
             attempt += 1
+        }
+    }
+}
+
+/// The thread alert deliveries run on: a task executor of its own
+/// (SE-0417), so webhook, chat and mail workers, their retries' sleeps and
+/// the shutdown drain never wait for a free thread of the shared task pool
+/// (two threads on a two-core machine), which blocking work elsewhere in
+/// the process can hold for minutes. Serial: a delivery's I/O is awaited,
+/// not blocked on (mail submits on a thread of its own).
+final class DeliveryExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = DeliveryExecutor()
+
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "kpi-ingest.alerts"
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
     }
 }

@@ -206,16 +206,33 @@ public final class LiveIngester {
             }
         }
         // Graceful stop: emit what changed, acknowledge, leave the group (the
-        // revoke callback inside close flushes the partitions).
+        // revoke callback inside close flushes the partitions). With no
+        // broker answering, nothing can be acknowledged: the stop waits a
+        // few seconds, not minutes, and says what was not written.
+        stopping = true
+        if brokerAway { checkpoints?.acknowledgementTimeout = Self.awayTimeout }
         try emitChanged()
         try storeOffsets()
-        try consumer.commit()
+        if !brokerAway { try consumer.commit() }
         try consumer.close()
         // Webhooks get a bounded time; what is left is delivered after the
         // restart (recorded on the state topic), and said.
         undeliveredAtStop = outbox?.drain(timeout: settings.alertDrainTimeout) ?? [:]
-        try producer.flush()
+        let away = brokerAway
+        do {
+            try producer.flush(timeout: away ? Self.awayTimeout : .seconds(30))
+        } catch {
+            guard away else { throw error }
+            throw ServiceError(.interrupted, "Stopped with no broker answering: \(error). What was not written (snapshots, alerts, checkpoints since the last acknowledged one) is computed again after the next start, from the last checkpoint")
+        }
     }
+
+    /// How long a stop waits for each write while no broker answers.
+    static let awayTimeout: Duration = .seconds(2)
+    /// The run loop has ended: stopping.
+    private var stopping = false
+    /// No broker has answered for a while (`checkBroker`).
+    private var brokerAway: Bool { outage.since != nil }
 
     /// Says when the cluster stops answering and when it is back; tells the hooks each second.
     private func checkBroker(_ health: BrokerHealth?) {
@@ -608,20 +625,25 @@ public final class LiveIngester {
             try notify(alerts)
             try writeCheckpoints(flush)
             // The checkpoint acknowledged before the next owner reads it.
-            try producer.flush()
+            try producer.flush(timeout: stopping && brokerAway ? Self.awayTimeout : .seconds(30))
         } catch {
             rdkafkaRestoreLog("flush on revoke failed: \(error)")
         }
-        do {
-            // Only what was just emitted and checkpointed counts as processed
-            // (a partition still replaying, or one kept, has emitted nothing since its last store).
-            try storeOffsets(of: flush.compactMap { pipeline[$0] })
-            try consumer?.commit()
-        } catch {
-            // A group already rebalancing refuses commits; the checkpoints
-            // just written hold the same offsets, and the next owner restores
-            // from them. Only the group's committed offsets (its lag) lag.
-            rdkafkaRestoreLog("offsets not committed on revoke (the checkpoint holds them): \(error)")
+        // A commit waits for the group's coordinator: not while stopping without a broker.
+        if stopping && brokerAway {
+            rdkafkaRestoreLog("offsets not committed on the way out: no broker answers (the last acknowledged checkpoint holds where to resume)")
+        } else {
+            do {
+                // Only what was just emitted and checkpointed counts as processed
+                // (a partition still replaying, or one kept, has emitted nothing since its last store).
+                try storeOffsets(of: flush.compactMap { pipeline[$0] })
+                try consumer?.commit()
+            } catch {
+                // A group already rebalancing refuses commits; the checkpoints
+                // just written hold the same offsets, and the next owner restores
+                // from them. Only the group's committed offsets (its lag) lag.
+                rdkafkaRestoreLog("offsets not committed on revoke (the checkpoint holds them): \(error)")
+            }
         }
         for (p, actions) in dropped { perform(actions, p) }
         // Eager rebalancing (and a lost session) takes every partition
