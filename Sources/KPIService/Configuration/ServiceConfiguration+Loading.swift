@@ -538,22 +538,10 @@ struct ConfigDecoder {
         case .webhook:
             // The URL may hold a token in its path or query (chat webhooks do), so it is treated as a secret.
             // Every key is checked even when the URL is wrong, so all problems show at once.
-            var url: String?
-            if let u = reader.required(m, "url", what: "the http(s) URL to POST alerts to") {
-                let urlInput = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
-                if let text = reader.nonEmpty(urlInput) {
-                    if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                       let host = parsed.host, !host.isEmpty {
-                        url = text
-                    } else {
-                        reader.problem(urlInput, "is not an http(s) URL: write it like https://alerts.example.com/kpi")
-                    }
-                }
-            }
+            let url = secretURL(m, "url", what: "the http(s) URL to POST alerts to", schemes: ["http", "https"],
+                                fix: "is not an http(s) URL: write it like https://alerts.example.com/kpi")
             var webhook = ServiceConfiguration.Webhook(url: url ?? "")
-            webhook.timeout = reader.duration(m, "timeout", default: webhook.timeout, allowZero: false)
-            webhook.maxRetries = reader.int(m, "max_retries", default: webhook.maxRetries, range: 0...100)
-            webhook.queueSize = reader.int(m, "queue_size", default: webhook.queueSize, range: 1...1_000_000)
+            (webhook.timeout, webhook.maxRetries, webhook.queueSize) = delivery(m, webhook.timeout, webhook.maxRetries, webhook.queueSize)
             let h = reader.mapping(m, "headers", allowed: nil)
             for key in h.keys {
                 guard let v = reader.entryValue(h, key, secret: true,
@@ -585,6 +573,35 @@ struct ConfigDecoder {
         }
     }
 
+    /// A required URL that may hold a token or a login (a secret: never
+    /// shown in problems): its text when its scheme is one of `schemes` and
+    /// it names a host; else a problem saying `fix`.
+    func secretURL(_ m: MappingInput, _ key: String, what: String, schemes: Set<String>, fix: String) -> String? {
+        guard let u = reader.required(m, key, what: what) else { return nil }
+        let input = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
+        guard let text = reader.nonEmpty(input) else { return nil }
+        guard let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), schemes.contains(scheme),
+              let host = parsed.host, !host.isEmpty else {
+            reader.problem(input, fix)
+            return nil
+        }
+        return text
+    }
+
+    /// A delivering receiver's `timeout`, `max_retries` and `queue_size`, each defaulting to the given value.
+    func delivery(_ m: MappingInput, _ timeout: EventTime.Duration, _ maxRetries: Int, _ queueSize: Int)
+        -> (EventTime.Duration, Int, Int) {
+        (reader.duration(m, "timeout", default: timeout, allowZero: false),
+         reader.int(m, "max_retries", default: maxRetries, range: 0...100),
+         reader.int(m, "queue_size", default: queueSize, range: 1...1_000_000))
+    }
+
+    /// A chat or mail receiver's `language` (zh-CN or en), when given and valid.
+    func notificationLanguage(_ m: MappingInput) -> NotificationLanguage? {
+        guard let s = reader.scalar(m, "language") else { return nil }
+        return reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) })
+    }
+
     /// A `dingtalk`, `feishu`, `wecom` or `slack` receiver. Its URL (which
     /// holds the robot's token) and secret are secrets: never shown in problems.
     func decodeChatRobot(_ name: String, _ format: NotificationFormat, _ m: MappingInput) -> ServiceConfiguration.Receiver? {
@@ -594,18 +611,8 @@ struct ConfigDecoder {
         case .wecom: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
         case .slack, .email: "https://hooks.slack.com/services/…"
         }
-        var url: String?
-        if let u = reader.required(m, "url", what: "the robot's webhook address, like \(example)") {
-            let urlInput = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true)
-            if let text = reader.nonEmpty(urlInput) {
-                if let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                   let host = parsed.host, !host.isEmpty {
-                    url = text
-                } else {
-                    reader.problem(urlInput, "is not an http(s) URL: copy the robot's webhook address, like \(example)")
-                }
-            }
-        }
+        let url = secretURL(m, "url", what: "the robot's webhook address, like \(example)", schemes: ["http", "https"],
+                            fix: "is not an http(s) URL: copy the robot's webhook address, like \(example)")
         var robot = ServiceConfiguration.ChatRobot(format: format, url: url ?? "")
         if format.takesSecret, let s = reader.scalar(m, "secret", secret: true) {
             let secret = s.text.trimmingCharacters(in: .whitespaces)
@@ -615,30 +622,16 @@ struct ConfigDecoder {
                 robot.secret = secret
             }
         }
-        if let s = reader.scalar(m, "language"),
-           let language = reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) }) {
-            robot.language = language
-        }
-        robot.timeout = reader.duration(m, "timeout", default: robot.timeout, allowZero: false)
-        robot.maxRetries = reader.int(m, "max_retries", default: robot.maxRetries, range: 0...100)
-        robot.queueSize = reader.int(m, "queue_size", default: robot.queueSize, range: 1...1_000_000)
+        if let language = notificationLanguage(m) { robot.language = language }
+        (robot.timeout, robot.maxRetries, robot.queueSize) = delivery(m, robot.timeout, robot.maxRetries, robot.queueSize)
         return url == nil ? nil : ServiceConfiguration.Receiver(name: name, kind: .chat(robot))
     }
 
     /// An `email` receiver; its password is a secret.
     func decodeMail(_ name: String, _ m: MappingInput) -> ServiceConfiguration.Receiver? {
-        var server: String?
         // It may carry a login (smtp://user:password@host), so it is never shown.
-        if let u = reader.required(m, "smtp_url", what: "the mail server, like smtp://mail.example.com:587 (STARTTLS) or smtps://mail.example.com:465"),
-           case let s = ScalarInput(text: u.text, path: u.path, line: u.line, variable: u.variable, secret: true),
-           let text = reader.nonEmpty(s) {
-            if let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps",
-               let host = u.host, !host.isEmpty {
-                server = text
-            } else {
-                reader.problem(s, "is not an smtp:// or smtps:// URL: write it like smtp://mail.example.com:587")
-            }
-        }
+        let server = secretURL(m, "smtp_url", what: "the mail server, like smtp://mail.example.com:587 (STARTTLS) or smtps://mail.example.com:465",
+                               schemes: ["smtp", "smtps"], fix: "is not an smtp:// or smtps:// URL: write it like smtp://mail.example.com:587")
         func address(_ s: ScalarInput) -> String? {
             guard let text = reader.nonEmpty(s) else { return nil }
             let parts = text.split(separator: "@", omittingEmptySubsequences: false)
@@ -675,13 +668,8 @@ struct ConfigDecoder {
             reader.problem(m.path.key("username"), line: m.line, "missing: a password needs the username to log in with")
         }
         if let s = reader.scalar(m, "ca_file"), let path = reader.nonEmpty(s) { mail.caFile = path }
-        if let s = reader.scalar(m, "language"),
-           let language = reader.choice(s, NotificationLanguage.allCases.map { ($0.rawValue, $0) }) {
-            mail.language = language
-        }
-        mail.timeout = reader.duration(m, "timeout", default: mail.timeout, allowZero: false)
-        mail.maxRetries = reader.int(m, "max_retries", default: mail.maxRetries, range: 0...100)
-        mail.queueSize = reader.int(m, "queue_size", default: mail.queueSize, range: 1...1_000_000)
+        if let language = notificationLanguage(m) { mail.language = language }
+        (mail.timeout, mail.maxRetries, mail.queueSize) = delivery(m, mail.timeout, mail.maxRetries, mail.queueSize)
         if let s = reader.scalar(m, "digest_interval") { mail.digestInterval = reader.duration(s, allowZero: false) }
         guard server != nil, from != nil, !to.isEmpty else { return nil }
         return ServiceConfiguration.Receiver(name: name, kind: .email(mail))
