@@ -27,21 +27,6 @@ func launchBroker(partitions: Int32, log: URL) throws -> (Process, String) {
     return (p, String(decoding: line, as: UTF8.self))
 }
 
-/// A loopback TCP port nothing listens on (the system's pick, released).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &address) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in bind(fd, a, length) == 0 && getsockname(fd, a, &length) == 0 }
-    }
-    guard ok else { throw TestFailure("no free loopback port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// A configuration file of built-in defaults (no targets, no receivers).
 func defaultsConfigFile() throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-defaults-\(UUID().uuidString).yaml")
@@ -146,21 +131,17 @@ struct ProcessFaultTests {
         }
         try produceRaw(orders("a", 5, from: now - 50 * 60_000), bootstrap: bootstrap)
 
-        let port = try freeLoopbackPort()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-pause-\(UUID().uuidString).log")
-        let run = try launch(["run", "--config", try defaultsConfigFile(), "--brokers", bootstrap, "--group-id", "pause", "--port", String(port)],
-                             log: log, environment: [
-                                "KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s",
-                                "KPI_INGEST_OUTPUT_SNAPSHOT_EMIT_INTERVAL": "200ms",
-                                // The session runs out during the pause: the partitions are lost and assigned again.
-                                "KPI_INGEST_KAFKA_PROPERTIES_SESSION_TIMEOUT_MS": "10000",
-                                "KPI_INGEST_KAFKA_PROPERTIES_HEARTBEAT_INTERVAL_MS": "1000",
-                             ])
-        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
-        func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-        let base = "http://127.0.0.1:\(port)"
+        let ingester = try RunningIngester(bootstrap: bootstrap, config: try defaultsConfigFile(), group: "pause", environment: [
+            "KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s",
+            "KPI_INGEST_OUTPUT_SNAPSHOT_EMIT_INTERVAL": "200ms",
+            // The session runs out during the pause: the partitions are lost and assigned again.
+            "KPI_INGEST_KAFKA_PROPERTIES_SESSION_TIMEOUT_MS": "10000",
+            "KPI_INGEST_KAFKA_PROPERTIES_HEARTBEAT_INTERVAL_MS": "1000",
+        ])
+        let (run, base) = (ingester.process, "http://127.0.0.1:\(ingester.port)")
+        func output() -> String { ingester.output }
         #expect(try waitUntilGroupCaughtUp(group: "pause", bootstrap: bootstrap, partitions: 2))
-        #expect(waitFor(seconds: 30) { DemoTests.get("\(base)/readyz")?.status == 200 }, "\(output())")
+        #expect(ingester.waitUntilReady(seconds: 30), "\(output())")
 
         // The pause: longer than a checkpoint waits for the broker (15 s), and than the session (10 s).
         kill(broker.processIdentifier, SIGSTOP)
@@ -208,18 +189,14 @@ struct ProcessFaultTests {
             return RawRecord(.orders, key: "s1", orderPaid("k-\(i)", shop: "s1", at: t, amount: "1"), timestamp: t)
         }
         try produceRaw(records, bootstrap: bootstrap)
-        let port = try freeLoopbackPort()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-ingest-kill-\(UUID().uuidString).log")
-        let run = try launch(["run", "--config", try defaultsConfigFile(), "--brokers", bootstrap, "--group-id", "killed", "--port", String(port)],
-                             log: log, environment: [
-                                "KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s",
-                                "KPI_INGEST_OUTPUT_SNAPSHOT_EMIT_INTERVAL": "200ms",
-                             ])
-        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
-        func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-        let base = "http://127.0.0.1:\(port)"
+        let ingester = try RunningIngester(bootstrap: bootstrap, config: try defaultsConfigFile(), group: "killed", environment: [
+            "KPI_INGEST_OUTPUT_CHECKPOINT_INTERVAL": "1s",
+            "KPI_INGEST_OUTPUT_SNAPSHOT_EMIT_INTERVAL": "200ms",
+        ])
+        let (run, base) = (ingester.process, "http://127.0.0.1:\(ingester.port)")
+        func output() -> String { ingester.output }
         #expect(try waitUntilGroupCaughtUp(group: "killed", bootstrap: bootstrap, partitions: 2))
-        #expect(waitFor(seconds: 30) { DemoTests.get("\(base)/readyz")?.status == 200 }, "\(output())")
+        #expect(ingester.waitUntilReady(seconds: 30), "\(output())")
 
         kill(broker.processIdentifier, SIGKILL)
         broker.waitUntilExit()
