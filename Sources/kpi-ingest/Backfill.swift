@@ -53,20 +53,28 @@ struct Backfill: ParsableCommand {
             let alertOut = try alerts.map { try LineWriter(path: $0, flag: "--alerts") }
             var progress = ProgressLine()
             let began = Date()
-            let job = BackfillJob(service: service, from: fromTime, until: untilTime)
+            let zoneRules = try ZoneRules(identifier: configuration.timeZoneID)
+            let digits = configuration.fractionDigits
+            // Notifications are spooled as they are raised (none kept without --alerts).
+            let spool = try alerts.map { _ in
+                try AlertSpool { a, out in AlertJSON.append(a, fractionDigits: digits, zone: zoneRules, to: &out) }
+            }
+            var dropped = 0
+            var job = BackfillJob(service: service, from: fromTime, until: untilTime)
+            job.alertSink = { partition, alerts in
+                if let spool { try spool.add(partition: partition, alerts) } else { dropped += alerts.count }
+            }
             let result = try job.run(consumer: consumer, deadLetters: deadLetters, stop: .installedForProcess(), progress: &progress, emittedAt: { EventTime(millis: Int64(Date().timeIntervalSince1970 * 1000)) })
             let (snapshots, summary) = (result.snapshots, result.summary)
             try consumer.close()
-            let zoneRules = try ZoneRules(identifier: configuration.timeZoneID)
-            let digits = configuration.fractionDigits
             try snapshotOut.lines(snapshots) { s, out in SnapshotJSON.append(s, fractionDigits: digits, zone: zoneRules, to: &out) }
             try snapshotOut.close()
-            if let alertOut {
-                try alertOut.lines(result.alerts) { a, out in AlertJSON.append(a, fractionDigits: digits, zone: zoneRules, to: &out) }
+            if let alertOut, let spool {
+                try spool.write(to: alertOut)
                 try alertOut.close()
             }
             let reasons = summary.deadLetteredByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            progress.finish("backfill: \(summary.consumed) records from \(summary.partitions) partitions: \(summary.counted) counted, \(summary.duplicates) duplicates, \(summary.deadLettered) dead-lettered\(reasons.isEmpty ? "" : " (\(reasons))"); \(snapshots.count) snapshots, \(result.alerts.count) alert notifications in \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
+            progress.finish("backfill: \(summary.consumed) records from \(summary.partitions) partitions: \(summary.counted) counted, \(summary.duplicates) duplicates, \(summary.deadLettered) dead-lettered\(reasons.isEmpty ? "" : " (\(reasons))"); \(snapshots.count) snapshots, \(spool?.count ?? dropped) alert notifications in \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
         } catch {
             exitWithError(error)
         }
@@ -144,13 +152,45 @@ final class LineWriter {
     /// its newline). Encoded on every CPU, a block of lines per CPU at a
     /// time (a month's backfill writes hundreds of thousands), written in order.
     func lines<Item: Sendable>(_ items: [Item], encode: @escaping @Sendable (Item, inout [UInt8]) -> Void) throws {
-        let cpus = ProcessInfo.processInfo.activeProcessorCount
-        let block = 2048
-        guard cpus > 1, items.count > block else {
+        guard ProcessInfo.processInfo.activeProcessorCount > 1, items.count > Self.block else {
             for item in items { try line { encode(item, &$0) } }
             return
         }
         try flush()
+        try Self.encodeLines(items, encode: encode) { try write($0) }
+    }
+
+    /// Writes bytes as they are (whole lines).
+    func write(_ bytes: [UInt8]) throws {
+        try flush()
+        buffer = bytes
+        try flush()
+    }
+
+    /// Copies `length` bytes (whole lines) at `offset` of `source` to the
+    /// output, in the kernel (`sendfile`).
+    func copy(from source: FileHandle, offset: UInt64, length: Int) throws {
+        try flush()
+        var position = off_t(offset)
+        var left = length
+        while left > 0 {
+            let n = sendfile(handle.fileDescriptor, source.fileDescriptor, &position, left)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = n < 0 ? String(cString: strerror(errno)) : "the spooled data ended early"
+                throw ServiceError(.output, "Could not write \(flag) \(path): \(reason)")
+            }
+            left -= n
+        }
+    }
+
+    private static let block = 2048
+
+    /// Encodes one line per item (each ending in a newline) on every CPU, a
+    /// block of lines per CPU at a time, handing the blocks to `take` in order.
+    static func encodeLines<Item: Sendable>(_ items: [Item], encode: @escaping @Sendable (Item, inout [UInt8]) -> Void,
+                                            take: ([UInt8]) throws -> Void) rethrows {
+        let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var start = 0
         while start < items.count {
             let end = min(items.count, start + block * cpus)
@@ -165,10 +205,7 @@ final class LineWriter {
                 }
                 encoded.withLock { $0[k] = out }
             }
-            for slice in encoded.withLock({ $0 }) {
-                buffer = slice
-                try flush()
-            }
+            for slice in encoded.withLock({ $0 }) { try take(slice) }
             start = end
         }
     }
@@ -186,5 +223,54 @@ final class LineWriter {
     func close() throws {
         try flush()
         if ownsHandle { try? handle.close() }
+    }
+}
+
+/// The alert notifications of a backfill, spooled to an unnamed temporary
+/// file as the replay raises them and written out at the end in the
+/// contract's order (partition by partition, each in the order raised): a
+/// month raising millions of notifications is never held in memory.
+final class AlertSpool {
+    private let file: FileHandle
+    private let encode: @Sendable (Alert, inout [UInt8]) -> Void
+    /// Per partition, its spooled blocks (where in the file, how long), in order.
+    private var blocks: [Int32: [(offset: UInt64, length: Int)]] = [:]
+    private var end: UInt64 = 0
+    /// Notifications spooled so far.
+    private(set) var count = 0
+
+    init(encode: @escaping @Sendable (Alert, inout [UInt8]) -> Void) throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kpi-ingest-alerts-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forUpdatingAtPath: path) else {
+            throw ServiceError(.output, "Could not create a temporary file for --alerts in \(FileManager.default.temporaryDirectory.path): check that it is writable (or set TMPDIR)")
+        }
+        // Unnamed from now on: gone with the process, however it ends.
+        unlink(path)
+        file = h
+        self.encode = encode
+    }
+
+    /// Spools a partition's notifications (the next ones it raised).
+    func add(partition: Int32, _ alerts: [Alert]) throws {
+        guard !alerts.isEmpty else { return }
+        count += alerts.count
+        try LineWriter.encodeLines(alerts, encode: encode) { bytes in
+            do {
+                try file.seekToEnd()
+                try bytes.withUnsafeBytes { try file.write(contentsOf: $0) }
+            } catch {
+                throw ServiceError(.output, "Could not spool alert notifications to a temporary file: \(error.localizedDescription) (check the free space of \(FileManager.default.temporaryDirectory.path), or set TMPDIR)")
+            }
+            blocks[partition, default: []].append((end, bytes.count))
+            end += UInt64(bytes.count)
+        }
+    }
+
+    /// Writes every spooled notification to `out`, partitions in order.
+    func write(to out: LineWriter) throws {
+        for p in blocks.keys.sorted() {
+            for b in blocks[p]! { try out.copy(from: file, offset: b.offset, length: b.length) }
+        }
     }
 }

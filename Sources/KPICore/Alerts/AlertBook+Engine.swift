@@ -22,6 +22,12 @@ extension AlertBook {
         }
     }
 
+    /// Whether `take(from:)` would take nothing in: no watched window of
+    /// `state` changed, and no rolling window with rules slid an hour.
+    public func hasNothingToTake(from state: borrowing PartitionKPIState) -> Bool {
+        !state.hasWatchedChanges && (rollingSlots.isEmpty || state.watermarkHour == readHour)
+    }
+
     /// Reads every watched window of scope `s`.
     mutating func observe(_ s: Int, in state: inout PartitionKPIState, at time: EventTime) {
         let mask = state.scopes[s].watched
@@ -130,6 +136,9 @@ extension PartitionKPIState {
         out.sort()
         return out
     }
+
+    /// Whether a watched window changed since the last `takeWatchedChanges`.
+    public var hasWatchedChanges: Bool { !watchQueue.isEmpty }
 
     /// Notes every watched day window's figures as seen (after a restore:
     /// what the checkpoint holds is not new data for the no-data watch).

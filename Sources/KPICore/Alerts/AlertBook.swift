@@ -60,6 +60,10 @@ public struct AlertBook: Sendable {
         var quiet: [[QuietHours]] = []
         /// The silence slot of the scope's shop (inhibition), once it exists.
         var shopSilence: Int32 = -1
+        /// Per rule, its alert id and leads, made at the window's first alert
+        /// (empty before): not at every notification.
+        var alertIDs: [String] = []
+        var leads: [[String]] = []
     }
 
     /// The no-data watch of one scope.
@@ -77,6 +81,11 @@ public struct AlertBook: Sendable {
         var episodeDayID: String?
         var due: Int64 = .max
         var touched = false
+        /// The alert id of the day window last alerted on (`alertDayID`), and
+        /// the leads: made once, not at every repeat of a long silence.
+        var alertID = ""
+        var alertDayID = ""
+        var leads: [String]?
     }
 
     /// What receivers last heard before a restart, by alert id; consumed
@@ -190,6 +199,24 @@ public struct AlertBook: Sendable {
         if let lastTick, tick <= lastTick { return [] }
         lastTick = tick
         return evaluate(at: tick, consumerLag: consumerLag)
+    }
+
+    /// Whether an evaluation at `tick` would find nothing to do: no window
+    /// or scope touched since the last one and nothing due by then. Such a
+    /// tick need not be evaluated (`pass(tick:)`): its outcome is known.
+    public func isIdle(through tick: EventTime) -> Bool {
+        touchedWindows.isEmpty && touchedSilences.isEmpty
+            && dueQueue.earliest > tick.millis && silenceDue.earliest > tick.millis
+    }
+
+    /// Moves the last tick on to the watermark's without evaluating, when
+    /// `isIdle` says there is nothing to evaluate (the listing's `at`
+    /// follows it, as after an evaluation).
+    public mutating func pass(watermark: EventTime) {
+        let step = policy.evaluationStep.millis
+        let tick = EventTime(millis: CivilTime.floorDiv(watermark.millis, step) * step)
+        if let lastTick, tick <= lastTick { return }
+        lastTick = tick
     }
 
     /// The tracked windows in output order.
@@ -508,8 +535,14 @@ public struct AlertBook: Sendable {
                     troubledShops += wasFiring ? -1 : 1
                 }
                 if action != nil, let state = s.machine.state {
+                    let windowID = s.episodeDayID ?? s.dayID
+                    if s.alertDayID != windowID || s.alertID.isEmpty {
+                        s.alertID = Alert.id(rule: noData.id, scope: s.scope, windowType: .day, windowID: windowID)
+                        s.alertDayID = windowID
+                    }
+                    if s.leads == nil { s.leads = teams.leads(for: s.scope, rule: noData.id, extra: noData.extraLeads) }
                     out.append(Self.silenceAlert(s.scope, s, rule: noData, state: state, at: tick, silent: silent,
-                                                 action: action, teams: teams))
+                                                 action: action, teams: teams, id: s.alertID, leads: s.leads))
                 }
                 // Next: when the silence reaches the limit, or a repeat is due.
                 var due = Int64.max
@@ -564,9 +597,14 @@ public struct AlertBook: Sendable {
                 if !closed { due = window.end.millis }
                 due = min(due, Self.forgetTime(window, policy))
             }
+            let paced = entries[i].paced && !closed
             for j in entries[i].rules.indices {
                 let r = entries[i].rules[j]
                 let reading = read(r, entries[i].readings[j], window, at: tick, closed: closed, hysteresis: hysteresis)
+                if paced && ruleKinds[r] == .total {
+                    due = min(due, conditionChange(r, entries[i].readings[j], window, from: reading.condition,
+                                                   after: tick, step: step))
+                }
                 let hold = ruleList[r].hold ?? (closed ? policy.closedHold : policy.openHold)
                 let before = entries[i].machines[j].state
                 let action = entries[i].machines[j].observe(reading.condition, at: tick, hold: hold,
@@ -577,14 +615,21 @@ public struct AlertBook: Sendable {
                 // A resolved alert's listing entry keeps the values it resolved with.
                 let relist = state == .resolved && (action != nil || before != .resolved)
                 guard action != nil || relist else { continue }
+                if entries[i].alertIDs.isEmpty {
+                    entries[i].alertIDs = entries[i].rules.map {
+                        Alert.id(rule: ruleList[$0].id, scope: scope, windowType: window.type, windowID: window.id)
+                    }
+                    entries[i].leads = entries[i].rules.map {
+                        teams.leads(for: scope, rule: ruleList[$0].id, extra: ruleList[$0].extraLeads)
+                    }
+                }
                 let alert = Self.targetAlert(ruleList[r], scope, window, reading, state: state,
                                              since: action?.since ?? machine.since ?? tick, at: tick, action: action,
-                                             teams: teams, fractionDigits: digits)
+                                             teams: teams, fractionDigits: digits,
+                                             id: entries[i].alertIDs[j], leads: entries[i].leads[j])
                 if relist { entries[i].resolved[j] = alert }
                 if action != nil { out.append(alert) }
             }
-            // A paced total of an open window is judged again at every tick.
-            if entries[i].paced && !closed { due = tick.millis + step }
             entries[i].due = due == .max ? .max : max(due, tick.millis + 1)
             dueQueue.schedule(slot, at: entries[i].due)
         }
@@ -616,6 +661,32 @@ public struct AlertBook: Sendable {
         case .idle:
             return m.delivered == .firing && m.resolvedAt != nil ? tick.millis + step : .max
         }
+    }
+
+    /// The first evaluation tick after `tick`, before the window ends, at
+    /// which rule `r` judges the same reading otherwise than `condition`;
+    /// `.max`: none. Only a paced total's condition moves with time alone,
+    /// and one way: its pace only grows, so on a steady value it passes
+    /// unknown (before `minElapsed`), then recovered, within and breached
+    /// (higher is better; the reverse for lower), each at most once. A
+    /// binary search over the ticks left finds the change: the window need
+    /// not be judged again at every tick until then.
+    mutating func conditionChange(_ r: Int, _ reading: Reading, _ window: WindowRef, from condition: TargetCondition,
+                                  after tick: EventTime, step: Int64) -> Int64 {
+        // Ticks are multiples of `step`; the window's end is a due time of its own.
+        var low = CivilTime.floorDiv(tick.millis, step) + 1
+        var high = CivilTime.floorDiv(window.end.millis - 1, step)
+        guard low <= high else { return .max }
+        func differs(_ k: Int64) -> Bool {
+            read(r, reading, window, at: EventTime(millis: k * step), closed: false, hysteresis: hysteresis).condition
+                != condition
+        }
+        guard differs(high) else { return .max }
+        while low < high {
+            let middle = low + (high - low) / 2
+            if differs(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low * step
     }
 
     /// Judges rule `r` on a window's reading at `time`.
@@ -674,9 +745,10 @@ public struct AlertBook: Sendable {
                          teams: targets.teams, fractionDigits: fractionDigits)
     }
 
+    /// `id`, `leads`: made before (else made here).
     static func targetAlert(_ rule: TargetRule, _ scope: Scope, _ window: WindowRef, _ reading: TargetReading,
                             state: AlertState, since: EventTime, at tick: EventTime, action: AlertStateMachine.Action?,
-                            teams: TeamDirectory, fractionDigits: Int) -> Alert {
+                            teams: TeamDirectory, fractionDigits: Int, id: String? = nil, leads: [String]? = nil) -> Alert {
         let pace = reading.pace?.fraction
         let who = scope.id ?? scope.shopID
         let (label, unit) = Self.labels[rule.metric] ?? Self.label(rule.metric)
@@ -684,11 +756,11 @@ public struct AlertBook: Sendable {
         if let pace { text += ", pace \(TargetJSON.text(pace: pace, metric: rule.metric, fractionDigits: fractionDigits))\(unit)" }
         text += ", target \(TargetJSON.text(rule.target, fractionDigits: fractionDigits))\(unit) (\(window.type.name) \(window.id))"
         if state == .resolved { text = "resolved: " + text }
-        return Alert(id: Alert.id(rule: rule.id, scope: scope, windowType: window.type, windowID: window.id),
+        return Alert(id: id ?? Alert.id(rule: rule.id, scope: scope, windowType: window.type, windowID: window.id),
                      state: state, rule: rule.id, scope: scope, windowType: window.type, windowID: window.id,
                      metric: rule.metric, direction: rule.direction, value: reading.value, target: rule.target,
                      pace: pace, since: since, at: tick,
-                     leads: teams.leads(for: scope, rule: rule.id, extra: rule.extraLeads), message: text,
+                     leads: leads ?? teams.leads(for: scope, rule: rule.id, extra: rule.extraLeads), message: text,
                      severity: rule.severity, isRepeat: action?.isRepeat ?? false)
     }
 
@@ -697,8 +769,10 @@ public struct AlertBook: Sendable {
         Self.silenceAlert(scope, s, rule: rule, state: state, at: tick, silent: silent, action: action, teams: targets.teams)
     }
 
+    /// `id`, `leads`: made before (else made here).
     static func silenceAlert(_ scope: Scope, _ s: Silence, rule: NoDataRule, state: AlertState, at tick: EventTime,
-                             silent: EventTime.Duration, action: AlertStateMachine.Action?, teams: TeamDirectory) -> Alert {
+                             silent: EventTime.Duration, action: AlertStateMachine.Action?, teams: TeamDirectory,
+                             id: String? = nil, leads: [String]? = nil) -> Alert {
         let windowID = s.episodeDayID ?? s.dayID
         let who = scope.id ?? scope.shopID
         let minutes = rule.silence.millis / 60_000
@@ -707,11 +781,11 @@ public struct AlertBook: Sendable {
             : "\(who) no data for \(silent.millis / 60_000) min, limit \(minutes) min (day \(windowID))"
         // Firing: silent since the last data; resolved: when data came back.
         let since = state == .firing ? s.lastActivity : (action?.since ?? s.machine.since ?? tick)
-        return Alert(id: Alert.id(rule: rule.id, scope: scope, windowType: .day, windowID: windowID), state: state,
+        return Alert(id: id ?? Alert.id(rule: rule.id, scope: scope, windowType: .day, windowID: windowID), state: state,
                      rule: rule.id, scope: scope, windowType: .day, windowID: windowID, metric: "silence_s",
                      direction: .lowerIsBetter, value: .count(Swift.max(0, silent.millis / 1000)),
                      target: .count(rule.silence.millis / 1000), pace: nil, since: since, at: tick,
-                     leads: teams.leads(for: scope, rule: rule.id, extra: rule.extraLeads), message: text,
+                     leads: leads ?? teams.leads(for: scope, rule: rule.id, extra: rule.extraLeads), message: text,
                      isRepeat: action?.isRepeat ?? false)
     }
 

@@ -32,6 +32,11 @@ struct DueSchedule: Sendable {
         heap.insert(Entry(time: time, slot: slot))
     }
 
+    /// The earliest time a slot may be due at (`.max`: none): nothing is
+    /// due before it. May be earlier than any slot's actual due time (a
+    /// slot moved later keeps its earlier entry).
+    var earliest: Int64 { heap.min?.time ?? .max }
+
     /// Appends to `due` every slot whose due time (`dueTime(slot)`, as set
     /// by the book) is at or before `now`, in time order; slots whose due
     /// time moved later are queued again.

@@ -41,8 +41,7 @@ extension PartitionKPIState {
             out.append(snapshot)
         }
         evicted = []
-        out.sort(by: KPISnapshot.outputOrder)
-        return out
+        return KPISnapshot.inOutputOrder(out)
     }
 
     /// The scopes a drain must look at, ascending, each once: those changed
@@ -87,8 +86,7 @@ extension PartitionKPIState {
             scopes[s].windows[i].emitted = record(of: snapshot)
             out.append(snapshot)
         }
-        out.sort(by: KPISnapshot.outputOrder)
-        return out
+        return KPISnapshot.inOutputOrder(out)
     }
 
     /// The index of a scope held, by its identity (the shops' tables; not the hot path).
@@ -133,8 +131,7 @@ extension PartitionKPIState {
             snapshot.emittedAt = emittedAt
             out.append(snapshot)
         }
-        out.sort(by: KPISnapshot.outputOrder)
-        return out
+        return KPISnapshot.inOutputOrder(out)
     }
 
     func record(of s: KPISnapshot) -> EmissionRecord {

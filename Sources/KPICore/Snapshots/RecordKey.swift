@@ -12,6 +12,7 @@ public enum RecordKey {
     /// The components, each escaped, joined with `|`.
     public static func join(_ components: [String]) -> String {
         var out = ""
+        out.reserveCapacity(components.reduce(components.count) { $0 + $1.utf8.count })
         for (i, c) in components.enumerated() {
             if i > 0 { out += "|" }
             out += escape(c)

@@ -101,18 +101,30 @@ public enum SnapshotJSON {
     /// A JSON string literal with the escapes RFC 8259 requires.
     static func string(_ s: String, _ out: inout [UInt8]) {
         out.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(0x6E)
-            case 0x0D: out.append(0x5C); out.append(0x72)
-            case 0x09: out.append(0x5C); out.append(0x74)
-            case 0x00..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: out.append(b)
+        var s = s
+        // Runs between the bytes to escape are copied whole (ids and
+        // messages mostly have none): this writes every line of a backfill.
+        s.withUTF8 { bytes in
+            var from = 0
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                guard b == 0x22 || b == 0x5C || b < 0x20 else { continue }
+                if from < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<i])) }
+                from = i + 1
+                switch b {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(0x6E)
+                case 0x0D: out.append(0x5C); out.append(0x72)
+                case 0x09: out.append(0x5C); out.append(0x74)
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    let digits = hex.utf8Start
+                    out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
+                    out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)])
+                }
             }
+            if from < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from...])) }
         }
         out.append(0x22)
     }

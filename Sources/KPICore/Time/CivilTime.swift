@@ -60,12 +60,11 @@ public enum CivilTime {
         let dayNumber = floorDiv(local, 86_400_000)
         let msOfDay = local - dayNumber * 86_400_000
         let (y, mo, d) = date(days: dayNumber)
+        // The last `width` digits of `v`, without an array per field (every output line has a few).
         func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var v = v
-            var i = width - 1
-            while i >= 0 { digits[i] = UInt8(0x30 + v % 10); v /= 10; i -= 1 }
-            out.append(contentsOf: digits)
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 { out.append(UInt8(0x30 + v / divisor % 10)); divisor /= 10 }
         }
         put(y, 4); out.append(0x2D); put(mo, 2); out.append(0x2D); put(d, 2)
         out.append(0x54)

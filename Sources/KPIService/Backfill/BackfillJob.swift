@@ -4,7 +4,8 @@ import KPICore
 
 /// What a backfill produced: the final snapshot of every scope × window,
 /// what it read, and the alert notifications raised on the way (per
-/// partition in the order raised, partitions in order).
+/// partition in the order raised, partitions in order; none when they went
+/// to `BackfillJob.alertSink`).
 public struct BackfillResult: Sendable {
     public var snapshots: [KPISnapshot]
     public var summary: BackfillSummary
@@ -60,6 +61,15 @@ public struct BackfillJob {
     /// `future` (a producer's clock, not a time the broker or this process
     /// vouches for). nil: the wall clock when `run` starts.
     public var readTime: EventTime?
+
+    /// Where the alert notifications go as the replay raises them: each
+    /// partition's, in the order raised, whenever the partitions hold
+    /// `alertsHeldLimit` together, and at the end (a month of 500 shops
+    /// raises millions: they are not all held until the end). nil: all kept
+    /// for the result's `alerts`.
+    public var alertSink: ((_ partition: Int32, _ alerts: [Alert]) throws -> Void)?
+    /// Notifications held by all partitions together before they go to `alertSink`.
+    public var alertsHeldLimit = 65_536
 
     public init(service: ServiceConfiguration, from: EventTime?, until: EventTime?) {
         self.service = service
@@ -143,6 +153,11 @@ public struct BackfillJob {
                 try pipeline.feed(batch)
             }
             try pipeline.release()
+            if let alertSink, pipeline.held.reduce(0, { $0 + $1.work.raised.count }) >= alertsHeldLimit {
+                for part in pipeline.held where !part.work.raised.isEmpty {
+                    try alertSink(part.number, part.work.takeAlerts())
+                }
+            }
             // Keep an input from racing ahead of the others without bound.
             let (pause, resume) = pipeline.flowControl()
             if !pause.isEmpty { try consumer.pause(pause) }
@@ -170,11 +185,15 @@ public struct BackfillJob {
         let now = emittedAt()
         var snapshots: [KPISnapshot] = []
         var alerts: [Alert] = []
-        for part in pipeline.held {
-            snapshots.append(contentsOf: part.work.finalSnapshots(emittedAt: now))
-            alerts.append(contentsOf: part.work.takeAlerts())
+        for (part, final) in zip(pipeline.held, pipeline.finalSnapshots(emittedAt: now)) {
+            snapshots.append(contentsOf: final)
+            if let alertSink {
+                try alertSink(part.number, part.work.takeAlerts())
+            } else {
+                alerts.append(contentsOf: part.work.takeAlerts())
+            }
         }
-        snapshots.sort(by: KPISnapshot.outputOrder)
+        snapshots = KPISnapshot.inOutputOrder(snapshots)
         return BackfillResult(snapshots: snapshots, summary: summary, alerts: alerts)
     }
 }

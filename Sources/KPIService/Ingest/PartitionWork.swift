@@ -105,6 +105,12 @@ final class PartitionWork {
     /// Feeds what changed to the alert book and evaluates at the watermark's tick.
     private func evaluateTick(consumerLag: Int64) {
         bookVersion &+= 1
+        // Most ticks of a sparse history find nothing new and nothing due:
+        // passed over at the cost of a few comparisons.
+        if let wm = state.watermark, alerts.hasNothingToTake(from: state), alerts.isIdle(through: wm) {
+            alerts.pass(watermark: wm)
+            return
+        }
         alerts.take(from: &state)
         raised.append(contentsOf: alerts.advance(watermark: state.watermark, consumerLag: consumerLag))
     }
@@ -159,7 +165,8 @@ final class PartitionWork {
 
     /// The alert notifications raised since the last call.
     func takeAlerts() -> [Alert] {
-        defer { raised.removeAll(keepingCapacity: true) }
+        // Not keeping the capacity: a backfill's partitions may have held thousands.
+        defer { raised = [] }
         return raised
     }
 

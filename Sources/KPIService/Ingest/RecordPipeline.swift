@@ -436,6 +436,25 @@ final class RecordPipeline {
         return ready.map(\.0.number)
     }
 
+    /// Every held partition's final snapshots (`PartitionWork.finalSnapshots`),
+    /// in partition order, made on the lanes side by side (a partition on one).
+    func finalSnapshots(emittedAt: EventTime) -> [[KPISnapshot]] {
+        let held = self.held
+        var out = [[KPISnapshot]](repeating: [], count: held.count)
+        let laneCount = min(lanes, held.count)
+        guard laneCount > 1 else { return held.map { $0.work.finalSnapshots(emittedAt: emittedAt) } }
+        out.withUnsafeMutableBufferPointer { out in
+            // Lane `l` makes the snapshots of partitions `l`, `l + lanes`, … into their own slots.
+            let lanes = UncheckedLanes(work: held, outcomes: out)
+            DispatchQueue.concurrentPerform(iterations: laneCount) { l in
+                for i in stride(from: l, to: lanes.work.count, by: laneCount) {
+                    lanes.outcomes[i] = lanes.work[i].work.finalSnapshots(emittedAt: emittedAt)
+                }
+            }
+        }
+        return out
+    }
+
     /// Releases everything buffered (the end of a replay).
     func releaseAll() throws {
         var ready: [(PipelinePartition, Int64)] = []
