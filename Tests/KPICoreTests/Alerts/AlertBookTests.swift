@@ -60,6 +60,37 @@ import Testing
         #expect(b.alerts.map(\.state) == [.resolved])
     }
 
+    @Test func aSteadyTotalFallsBehindThePaceWithTimeAlone() {
+        // Sales target 10000.00/day, even pace. Sales reach 4000.00 at 06:00
+        // (minute −480) and no snapshot comes after. The pace passes them
+        // when 10000.00 × M/1440 > 4000.00, M minutes after midnight: M = 577,
+        // 09:37 (at 09:36 it equals them: not worse). Pending from 09:37,
+        // firing 5 minutes later, 09:42 (minute −258), since 09:37, with the
+        // pace at 09:42 = 10000.00 × 582/1440 = 4041.67. Nothing before; the
+        // repeat 4 hours (the default interval) later, 13:42 (minute −18).
+        var b = book([Hand.salesRule], policy: Self.targetsOnly)
+        let alerts = run(&b, minutes: -480...0) { m in
+            m == -480 ? [Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(m), [("sales", Hand.money(400_000))])] : []
+        }
+        #expect(summary(alerts) == ["-258 shop-sales|shop|s1||day|2026-11-21 firing",
+                                    "-18 shop-sales|shop|s1||day|2026-11-21 firing repeat"])
+        #expect(alerts.first?.since == local(2026, 11, 21, 9) + .minutes(37))
+        #expect(alerts.first?.message == "s1 sales 4000.00, pace 4041.67, target 10000.00 (day 2026-11-21)")
+        // Evaluated only at the minutes where something can change, the book
+        // raises the same: the ticks in between are passed over (a backfill).
+        var sparse = book([Hand.salesRule], policy: Self.targetsOnly)
+        var again: [Alert] = []
+        for m in -480...0 {
+            let snapshots = m == -480 ? [Hand.snapshot(Hand.shop(), Hand.day(), at: Self.at(m), [("sales", Hand.money(400_000))])] : []
+            if snapshots.isEmpty && sparse.isIdle(through: Self.at(m)) {
+                sparse.pass(watermark: Self.at(m))
+            } else {
+                again += sparse.advance(snapshots, watermark: Self.at(m))
+            }
+        }
+        #expect(summary(again) == summary(alerts))
+    }
+
     @Test func threeChatsNeverPage() {
         // a3 answers 3 sessions in 2 minutes each (120 s ≫ 30 s) all afternoon: sample 3 < 20.
         var b = book([Hand.responseRule])
